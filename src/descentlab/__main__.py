@@ -1,0 +1,3 @@
+from descentlab.cli import main
+
+raise SystemExit(main())
