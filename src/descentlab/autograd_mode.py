@@ -1,0 +1,86 @@
+"""Global switches of the engine: gradient recording, anomaly detection, default dtype.
+
+Gradient recording and anomaly detection are thread-local, as in PyTorch, so that one
+thread's ``no_grad()`` (say, a lab page evaluating a surface) never silences another
+thread's training step. The default dtype is process-wide.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+_local = threading.local()
+_default_dtype: np.dtype = np.dtype(np.float32)
+
+_ALLOWED_DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
+
+
+def is_grad_enabled() -> bool:
+    """True when operations on tensors that require grad are recorded for backward()."""
+    return getattr(_local, "grad_enabled", True)
+
+
+def set_grad_enabled(mode: bool) -> None:
+    _local.grad_enabled = bool(mode)
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Run a block without recording operations (evaluation, optimiser updates)."""
+    previous = is_grad_enabled()
+    _local.grad_enabled = False
+    try:
+        yield
+    finally:
+        _local.grad_enabled = previous
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record operations again inside a ``no_grad()`` block."""
+    previous = is_grad_enabled()
+    _local.grad_enabled = True
+    try:
+        yield
+    finally:
+        _local.grad_enabled = previous
+
+
+def is_anomaly_enabled() -> bool:
+    return getattr(_local, "anomaly", False)
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Check every forward result and every gradient for NaN/Inf.
+
+    The first op that produces one raises ``FloatingPointError`` naming the op, the pass
+    (forward or backward) and the shapes involved. Slow: use it to debug, not to train.
+    """
+    previous = is_anomaly_enabled()
+    _local.anomaly = True
+    try:
+        yield
+    finally:
+        _local.anomaly = previous
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype given to floating-point tensors created without an explicit dtype."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype: object) -> None:
+    """Set the floating-point dtype for new tensors: float32 (the default) or float64."""
+    global _default_dtype
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.name not in _ALLOWED_DTYPES:
+        raise TypeError(f"set_default_dtype: expected float32 or float64, received {dtype!r}")
+    _default_dtype = resolved

@@ -1,0 +1,1 @@
+"""Differentiable operations on NumPy arrays, one small class each (see base.py)."""

@@ -1,0 +1,64 @@
+"""The op protocol and the one helper that undoes broadcasting.
+
+An op is a small class with two static methods side by side::
+
+    forward(ctx, *arrays, **params) -> ndarray
+    backward(ctx, grad) -> tuple of ndarray | None   (one per array input)
+
+``ctx`` is the op instance itself: forward saves on it what backward needs, and the
+engine (tensor.py) stores on it the input tensors (``parents``) and which inputs need a
+gradient (``needs_input_grad``), so backward can skip work nobody asked for. Ops see
+NumPy arrays only and never import Tensor.
+
+Backward may return a gradient with the broadcast (output) shape; the engine sums it
+back to each input's shape with :func:`unbroadcast`. Backward must never write into
+``grad``: the same array can be handed to several inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Op:
+    """Base class of every differentiable operation (see the module docstring)."""
+
+    __slots__ = ("parents", "needs_input_grad", "saved", "__dict__")
+    name = "op"
+
+    def __init__(self) -> None:
+        self.saved = None
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` over the axes along which an input of ``shape`` was broadcast.
+
+    The adjoint of broadcasting: an input of shape (3, 1) broadcast to (2, 3, 4) received
+    every one of its elements 2*4 times, so its gradient is the sum over those copies.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int, op: str):
+    """Check ``axis`` against ``ndim`` and make it non-negative (None stays None)."""
+    if axis is None:
+        return None
+    if isinstance(axis, tuple | list):
+        return tuple(normalize_axis(a, ndim, op) for a in axis)
+    if not isinstance(axis, int | np.integer) or isinstance(axis, bool):
+        raise TypeError(f"{op}: dim must be an int or a tuple of ints, received {axis!r}")
+    bound = max(ndim, 1)
+    if not -bound <= axis < bound:
+        raise IndexError(
+            f"{op}: dim {axis} is out of range for a tensor with {ndim} dimension(s) "
+            f"(expected {-bound} <= dim < {bound})"
+        )
+    return int(axis) % bound

@@ -1,0 +1,94 @@
+"""2-D convolution (cross-correlation, as in PyTorch) by im2col over strided windows.
+
+Forward: the input's sliding windows are gathered into one (N*OH*OW, C*KH*KW) matrix and
+multiplied by the (O, C*KH*KW) weight matrix: one large GEMM instead of loops over pixels.
+Backward: the weight gradient is one GEMM with the same matrix; the input gradient is one
+GEMM back to window space followed by KH*KW slice-adds, one per kernel offset (col2im),
+which never needs np.add.at.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from descentlab.ops.base import Op
+
+
+def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def windows(x: np.ndarray, kernel, stride, dilation) -> np.ndarray:
+    """Strided view (N, C, OH, OW, KH, KW) of the windows of x (N, C, H, W); no copy."""
+    kh, kw = kernel
+    (sh, sw), (dh, dw) = stride, dilation
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    view = sliding_window_view(x, (span_h, span_w), axis=(2, 3))
+    return view[:, :, ::sh, ::sw, ::dh, ::dw]
+
+
+def scatter_windows(grad_windows: np.ndarray, padded_shape, kernel, stride, dilation) -> np.ndarray:
+    """Adjoint of :func:`windows`: add (N, C, OH, OW, KH, KW) back onto (N, C, H, W)."""
+    kh, kw = kernel
+    (sh, sw), (dh, dw) = stride, dilation
+    _, _, oh, ow = grad_windows.shape[:4]
+    result = np.zeros(padded_shape, dtype=grad_windows.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            top, left = i * dh, j * dw
+            result[
+                :, :, top : top + sh * (oh - 1) + 1 : sh, left : left + sw * (ow - 1) + 1 : sw
+            ] += grad_windows[:, :, :, :, i, j]
+    return result
+
+
+def pad_hw(x: np.ndarray, padding, value: float = 0.0) -> np.ndarray:
+    ph, pw = padding
+    if not ph and not pw:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+
+def crop_hw(x: np.ndarray, padding) -> np.ndarray:
+    ph, pw = padding
+    return x[:, :, ph : x.shape[2] - ph, pw : x.shape[3] - pw]
+
+
+class Conv2d(Op):
+    """x (N, C, H, W), weight (O, C, KH, KW), bias (O,) -> (N, O, OH, OW)."""
+
+    name = "conv2d"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, *, stride, padding, dilation):
+        n, c = x.shape[:2]
+        o, _, kh, kw = weight.shape
+        xp = pad_hw(x, padding)
+        win = windows(xp, (kh, kw), stride, dilation)
+        oh, ow = win.shape[2:4]
+        cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
+        w2 = weight.reshape(o, -1)
+        out = cols @ w2.T
+        if bias is not None:
+            out += bias
+        ctx.saved = (cols, w2, xp.shape, (n, c, oh, ow), weight.shape, stride, padding, dilation)
+        return out.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        cols, w2, padded_shape, (n, c, oh, ow), w_shape, stride, padding, dilation = ctx.saved
+        need = ctx.needs_input_grad
+        o, _, kh, kw = w_shape
+        g2 = grad.transpose(0, 2, 3, 1).reshape(n * oh * ow, o)
+        grad_x = grad_w = grad_b = None
+        if need[0]:
+            g_cols = (g2 @ w2).reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 1, 2, 4, 5)
+            grad_x = crop_hw(
+                scatter_windows(g_cols, padded_shape, (kh, kw), stride, dilation), padding
+            )
+        if need[1]:
+            grad_w = (g2.T @ cols).reshape(w_shape)
+        if len(need) > 2 and need[2]:
+            grad_b = g2.sum(axis=0)
+        return (grad_x, grad_w) if len(need) == 2 else (grad_x, grad_w, grad_b)

@@ -1,0 +1,85 @@
+"""Matrix products: matmul (NumPy's broadcasting rules) and the fused affine map of Linear."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from descentlab.ops.base import Op, unbroadcast
+
+
+def _check_inner(a: np.ndarray, b: np.ndarray) -> None:
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: {a.shape} @ {b.shape}: both operands need at least 1 dimension")
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if a.shape[-1] != inner_b:
+        raise ValueError(
+            f"matmul: {a.shape} @ {b.shape}: inner dimensions {a.shape[-1]} and {inner_b} differ"
+        )
+
+
+class MatMul(Op):
+    name = "matmul"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _check_inner(a, b)
+        ctx.saved = (a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:
+            return (grad @ b.T if need_a else None), (a.T @ grad if need_b else None)
+        # Promote vectors to matrices, differentiate, then drop the added axes again.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if need_b:
+            grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+
+
+class Linear(Op):
+    """y = x W^T + b for x (*, in), W (out, in), b (out,).
+
+    Fused into one op (rather than transpose, matmul and add) because small networks are
+    dominated by per-op overhead: see bench/bench_tiny_mlp.py.
+    """
+
+    name = "linear"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        if x.ndim == 0 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
+            raise ValueError(
+                f"linear: input {x.shape} and weight {weight.shape}: expected input (*, in) "
+                f"and weight (out, in) with matching in"
+            )
+        ctx.saved = (x, weight)
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved
+        need = ctx.needs_input_grad
+        grad_x = grad @ weight if need[0] else None
+        grad_w = grad_b = None
+        if need[1] or (len(need) > 2 and need[2]):
+            g2 = grad.reshape(-1, grad.shape[-1])
+            if need[1]:
+                grad_w = g2.T @ x.reshape(-1, x.shape[-1])
+            if len(need) > 2 and need[2]:
+                grad_b = g2.sum(axis=0)
+        return (grad_x, grad_w) if len(need) == 2 else (grad_x, grad_w, grad_b)

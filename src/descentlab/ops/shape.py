@@ -1,0 +1,119 @@
+"""Shape ops: reshape, permute, expand, indexing, padding, concatenation, stacking.
+
+Their backward passes move gradients back to where the elements came from; none does
+arithmetic except indexing, where repeated indices accumulate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from descentlab.ops.base import Op
+
+
+class Reshape(Op):
+    name = "reshape"
+
+    @staticmethod
+    def forward(ctx, a, shape: tuple[int, ...]):
+        ctx.saved = a.shape
+        return a.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad.reshape(ctx.saved),)
+
+
+class Permute(Op):
+    name = "permute"
+
+    @staticmethod
+    def forward(ctx, a, dims: tuple[int, ...]):
+        ctx.saved = dims
+        return a.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad.transpose(np.argsort(ctx.saved)),)
+
+
+class Expand(Op):
+    name = "expand"
+
+    @staticmethod
+    def forward(ctx, a, shape: tuple[int, ...]):
+        return np.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad,)  # the engine sums it back to the input's shape
+
+
+def _is_basic_index(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, int | np.integer | slice) or i is None or i is Ellipsis for i in items)
+
+
+class GetItem(Op):
+    name = "getitem"
+
+    @staticmethod
+    def forward(ctx, a, index):
+        ctx.saved = (a.shape, a.dtype, index)
+        return a[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, dtype, index = ctx.saved
+        result = np.zeros(shape, dtype=np.result_type(grad, dtype))
+        if _is_basic_index(index):
+            result[index] = grad
+        else:
+            np.add.at(result, index, grad)  # repeated indices accumulate
+        return (result,)
+
+
+class Pad(Op):
+    """Constant padding; ``widths`` is NumPy's ((before, after), ...) per axis."""
+
+    name = "pad"
+
+    @staticmethod
+    def forward(ctx, a, widths, value: float):
+        ctx.saved = widths
+        return np.pad(a, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        window = tuple(
+            slice(before, size - after) for (before, after), size in zip(ctx.saved, grad.shape)
+        )
+        return (grad[window],)
+
+
+class Concatenate(Op):
+    name = "concatenate"
+
+    @staticmethod
+    def forward(ctx, *arrays, axis: int):
+        ctx.saved = (np.cumsum([a.shape[axis] for a in arrays])[:-1], axis)
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        offsets, axis = ctx.saved
+        return tuple(np.split(grad, offsets, axis=axis))
+
+
+class Stack(Op):
+    name = "stack"
+
+    @staticmethod
+    def forward(ctx, *arrays, axis: int):
+        ctx.saved = (len(arrays), axis)
+        return np.stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        count, axis = ctx.saved
+        return tuple(np.take(grad, i, axis=axis) for i in range(count))
