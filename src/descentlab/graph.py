@@ -283,7 +283,9 @@ def parse(expr: str, /, **values: ArrayLike | Tensor) -> ParsedExpression:
     ``min`` take two arguments, the rest one). Each variable needs a value: a number or an
     array becomes a float64 leaf with ``requires_grad=True``; a Tensor is used as given, so
     the caller can hold its own leaves. Values the expression does not use are ignored.
-    Each number literal becomes a constant leaf (``-3`` is the constant -3, not a negation).
+    Each number literal becomes a constant leaf (``-3`` is the constant -3, not a negation);
+    a part made of constants only, such as ``2 * 3``, is computed at once and stays one
+    constant, since the engine records only what needs a gradient.
 
     >>> f = parse("(x + y) * z", x=-2, y=5, z=-4)
     >>> f.backward()
@@ -422,7 +424,8 @@ class Graph:
         return self.nodes[-1]
 
     def to_dict(self) -> dict:
-        """JSON-ready: ``{"nodes": [...], "edges": [...], "output": id}``."""
+        """``{"nodes": [...], "edges": [...], "output": id}`` of plain lists, floats and str,
+        ready for ``json.dumps``; NaN and Inf stay floats (strict JSON writers map them)."""
         nodes = [{**vars(n), "shape": list(n.shape)} for n in self.nodes]
         return {"nodes": nodes, "edges": [vars(e) for e in self.edges], "output": self.output.id}
 
@@ -575,9 +578,13 @@ def _dot_escape(text: str) -> str:
 
 
 # ==================================================================== SVG
-_CHAR_WIDTH, _LINE_HEIGHT, _PAD, _GAP_X, _GAP_Y = 7.0, 16.0, 8.0, 70.0, 22.0
+_CHAR_WIDTH, _LINE_HEIGHT, _PAD, _GAP_X, _GAP_Y, _LANE = 7.0, 16.0, 8.0, 80.0, 18.0, 8.0
 _FILL = {"input": "#e7f5ff", "const": "#fff9db"}
 _TEXT_COLOR = {"value": "#2b8a3e", "grad": "#d9480f"}
+
+# A column of the drawing holds nodes (their ids) and bends (edge number, column) where an
+# edge that skips columns passes through, so no edge is drawn across a node.
+_Item = int | tuple[int, int]
 
 
 def _layers(graph: Graph) -> list[int]:
@@ -598,26 +605,69 @@ def _layers(graph: Graph) -> list[int]:
     return layer
 
 
-def _svg(graph: Graph) -> str:
+def _arrange(graph: Graph) -> tuple[list[list[_Item]], list[list[_Item]]]:
+    """The columns, ordered to cut crossings (two barycentre sweeps each way, as in
+    Sugiyama's layered drawing), and each edge's route from its source to its target."""
     layer = _layers(graph)
+    columns: list[list[_Item]] = [[] for _ in range(max(layer) + 1)]
+    for node in graph.nodes:
+        columns[layer[node.id]].append(node.id)
+    before: dict[_Item, list[_Item]] = {}
+    after: dict[_Item, list[_Item]] = {}
+    routes = []
+    for k, edge in enumerate(graph.edges):
+        bends = [(k, c) for c in range(layer[edge.src] + 1, layer[edge.dst])]
+        for bend in bends:
+            columns[bend[1]].append(bend)
+        route = [edge.src, *bends, edge.dst]
+        for a, b in zip(route, route[1:]):
+            after.setdefault(a, []).append(b)
+            before.setdefault(b, []).append(a)
+        routes.append(route)
+    # Column 0 keeps the inputs in the order the expression names them.
+    last = len(columns) - 1
+    for _ in range(2):
+        for c in range(1, last + 1):
+            columns[c] = _reorder(columns[c], columns[c - 1], before)
+        for c in range(last - 1, 0, -1):
+            columns[c] = _reorder(columns[c], columns[c + 1], after)
+    return columns, routes
+
+
+def _reorder(
+    column: list[_Item], adjacent: list[_Item], neighbours: dict[_Item, list[_Item]]
+) -> list[_Item]:
+    """Sort a column by the mean position of each item's neighbours in the adjacent one."""
+    position = {item: i for i, item in enumerate(adjacent)}
+
+    def key(i: int) -> tuple[float, int]:
+        near = [position[n] for n in neighbours.get(column[i], ()) if n in position]
+        return (sum(near) / len(near) if near else i), i
+
+    return [column[i] for i in sorted(range(len(column)), key=key)]
+
+
+def _svg(graph: Graph) -> str:
     lines = {n.id: _node_lines(n) for n in graph.nodes}
     size = {
         i: (max(len(s) for s in ls) * _CHAR_WIDTH + 2 * _PAD, len(ls) * _LINE_HEIGHT + _PAD)
         for i, ls in lines.items()
     }
-    columns: list[list[int]] = [[] for _ in range(max(layer) + 1)]
-    for node in graph.nodes:
-        columns[layer[node.id]].append(node.id)
-    heights = [sum(size[i][1] for i in col) + _GAP_Y * (len(col) - 1) for col in columns]
+    columns, routes = _arrange(graph)
+    heights = [
+        sum(size[i][1] if isinstance(i, int) else _LANE for i in col) + _GAP_Y * (len(col) - 1)
+        for col in columns
+    ]
     total_height = max(heights) + 2 * _GAP_Y
-    box: dict[int, tuple[float, float, float, float]] = {}  # x, y, width, height
+    box: dict[_Item, tuple[float, float, float, float]] = {}  # x, y, width, height
     x = _GAP_Y
     for col, height in zip(columns, heights):
-        width = max(size[i][0] for i in col)
+        width = max(size[i][0] for i in col if isinstance(i, int))
         y = (total_height - height) / 2
-        for i in col:
-            w, h = size[i]
-            box[i] = (x + (width - w) / 2, y, w, h)
+        for item in col:
+            # A bend runs straight across its column, between its two curves.
+            w, h = size[item] if isinstance(item, int) else (width, _LANE)
+            box[item] = (x + (width - w) / 2, y, w, h)
             y += h + _GAP_Y
         x += width + _GAP_X
     total_width = x - _GAP_X + _GAP_Y
@@ -630,24 +680,33 @@ def _svg(graph: Graph) -> str:
         'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
         '<path d="M 0 0 L 10 5 L 0 10 z" fill="#868e96"/></marker></defs>',
     ]
-    arity = {}
+    arity: dict[int, int] = {}
     for edge in graph.edges:
         arity[edge.dst] = max(arity.get(edge.dst, 0), edge.index + 1)
-    for edge in graph.edges:
+    for edge, route in zip(graph.edges, routes):
         sx, sy, sw, sh = box[edge.src]
         dx, dy, _, dh = box[edge.dst]
-        # Spread the inputs of one op over its left side, in argument order.
-        x0, y0 = sx + sw, sy + sh / 2
-        x1, y1 = dx, dy + dh * (edge.index + 1) / (arity[edge.dst] + 1)
-        mid = (x0 + x1) / 2
+        # The inputs of one op meet its left side spread out, in argument order.
+        end = (dx, dy + dh * (edge.index + 1) / (arity[edge.dst] + 1))
+        points = [(sx + sw, sy + sh / 2)]
+        for bend in route[1:-1]:
+            bx, by, bw, bh = box[bend]
+            points += [(bx, by + bh / 2), (bx + bw, by + bh / 2)]
+        points.append(end)
+        path = [f"M {points[0][0]:.1f} {points[0][1]:.1f}"]
+        for k in range(0, len(points) - 1, 2):
+            (x0, y0), (x1, y1) = points[k], points[k + 1]
+            mid = (x0 + x1) / 2
+            path.append(f"C {mid:.1f} {y0:.1f}, {mid:.1f} {y1:.1f}, {x1:.1f} {y1:.1f}")
+            if k + 2 < len(points):
+                path.append(f"L {points[k + 2][0]:.1f} {points[k + 2][1]:.1f}")
         out.append(
-            f'<path d="M {x0:.1f} {y0:.1f} C {mid:.1f} {y0:.1f}, {mid:.1f} {y1:.1f}, '
-            f'{x1:.1f} {y1:.1f}" fill="none" stroke="#868e96" stroke-width="1.2" '
+            f'<path d="{" ".join(path)}" fill="none" stroke="#868e96" stroke-width="1.2" '
             'marker-end="url(#arrow)"/>'
         )
         if edge.grad is not None:
             out.append(
-                f'<text x="{mid:.1f}" y="{(y0 + y1) / 2 - 4:.1f}" text-anchor="middle" '
+                f'<text x="{end[0] - 9:.1f}" y="{end[1] - 3:.1f}" text-anchor="end" '
                 f'fill="{_TEXT_COLOR["grad"]}" font-size="10" stroke="white" '
                 f'stroke-width="3" paint-order="stroke">{escape(_fmt(edge.grad))}</text>'
             )
@@ -662,8 +721,7 @@ def _svg(graph: Graph) -> str:
             f'stroke-width="{stroke}"/>'
         )
         for k, text in enumerate(lines[node.id]):
-            kind = text.split(" ", 1)[0] if k else "label"
-            color = _TEXT_COLOR.get(kind, "#212529")
+            color = _TEXT_COLOR.get(text.split(" ", 1)[0], "#212529") if k else "#212529"
             weight = ' font-weight="bold"' if k == 0 else ""
             out.append(
                 f'<text x="{x + w / 2:.1f}" y="{y + _PAD / 2 + (k + 0.75) * _LINE_HEIGHT:.1f}" '

@@ -1,0 +1,19 @@
+"""Shared test set-up: a fixed seed for the library's generator before every test."""
+
+import numpy as np
+import pytest
+
+import descentlab as dl
+
+
+@pytest.fixture(autouse=True)
+def _seed_and_default_dtype():
+    dl.manual_seed(0)
+    previous = dl.get_default_dtype()
+    yield
+    dl.set_default_dtype(previous)
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(1234)

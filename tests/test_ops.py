@@ -1,0 +1,166 @@
+"""Every op two ways, in float64: against centred finite differences and against PyTorch.
+
+One helper (``compare_with_torch``) runs a case's descentlab function and its PyTorch twin
+on the same inputs and checks, in order, the output shape, the dtype, the forward values
+and each input's gradient, saying which pass failed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import descentlab as dl
+from descentlab.op_cases import OP_CASES, OpCase
+
+T = torch.tensor
+
+TORCH_TWINS = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "neg": lambda a: -a,
+    "pow_scalar": lambda a: a**3,
+    "pow_fractional": lambda a: a**1.5,
+    "pow_tensor": lambda a, b: a**b,
+    "matmul": lambda a, b: a @ b,
+    "matmul_batched": lambda a, b: a @ b,
+    "matmul_vector": lambda a, b: a @ b,
+    "exp": torch.exp,
+    "log": torch.log,
+    "sqrt": torch.sqrt,
+    "abs": torch.abs,
+    "sin": torch.sin,
+    "cos": torch.cos,
+    "clip": lambda a: a.clamp(-0.5, 0.5),
+    "relu": torch.relu,
+    "leaky_relu": lambda a: TF.leaky_relu(a, 0.1),
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "gelu": TF.gelu,
+    "gelu_tanh": lambda a: TF.gelu(a, approximate="tanh"),
+    "elu": TF.elu,
+    "softplus": TF.softplus,
+    "silu": TF.silu,
+    "sum": lambda a: a.sum(),
+    "sum_dim": lambda a: a.sum(dim=-1, keepdim=True),
+    "mean": lambda a: a.mean(dim=(0, 2)),
+    "var": lambda a: a.var(dim=1),
+    "max": lambda a: a.max(),
+    "max_dim": lambda a: a.max(dim=1).values,
+    "min_dim": lambda a: a.min(dim=0, keepdim=True).values,
+    "softmax": lambda a: torch.softmax(a, dim=1),
+    "log_softmax": lambda a: torch.log_softmax(a, dim=0),
+    "logsumexp": lambda a: torch.logsumexp(a, dim=1),
+    "reshape": lambda a: a.reshape(4, 3) * 1.0,
+    "permute": lambda a: a.permute(2, 0, 1),
+    "transpose": lambda a: a.T,
+    "getitem_slice": lambda a: a[1:, ::2],
+    "getitem_advanced": lambda a: a[torch.tensor([0, 2, 0]), 1:],
+    "expand": lambda a: a.expand(3, 4),
+    "pad": lambda a: TF.pad(a, (1, 2, 0, 1)),
+    "concatenate": lambda a, b: torch.cat([a, b], dim=1),
+    "stack": lambda a, b: torch.stack([a, b], dim=-1),
+    "where": lambda a, b: torch.where(a > 0, a, b),
+    "maximum": torch.maximum,
+    "minimum": torch.minimum,
+    "linear": TF.linear,
+    "conv1d": lambda x, w, b: TF.conv1d(x, w, b, stride=2, padding=1),
+    "conv2d": lambda x, w, b: TF.conv2d(x, w, b, padding=1),
+    "conv2d_strided_dilated": lambda x, w: TF.conv2d(x, w, stride=2, dilation=2),
+    "max_pool1d": lambda x: TF.max_pool1d(x, 2),
+    "max_pool2d": lambda x: TF.max_pool2d(x, 2),
+    "max_pool2d_overlap": lambda x: TF.max_pool2d(x, 3, 2, 1),
+    "avg_pool1d": lambda x: TF.avg_pool1d(x, 3, 2),
+    "avg_pool2d": lambda x: TF.avg_pool2d(x, 2),
+    "avg_pool2d_padded": lambda x: TF.avg_pool2d(x, 3, 2, 1),
+    "mse_loss": TF.mse_loss,
+    "l1_loss": TF.l1_loss,
+    "cross_entropy": lambda x: TF.cross_entropy(x, torch.tensor([0, 2, 1, 2])),
+    "cross_entropy_smoothed": lambda x: TF.cross_entropy(
+        x, torch.tensor([0, 2, 1, 2]), label_smoothing=0.1
+    ),
+    "cross_entropy_probs": lambda x, p: TF.cross_entropy(x, torch.softmax(p, dim=1)),
+    "nll_loss": lambda x: TF.nll_loss(x, torch.tensor([1, 0, 2])),
+    "bce_with_logits": TF.binary_cross_entropy_with_logits,
+    "bce_with_logits_pos_weight": lambda x, y: TF.binary_cross_entropy_with_logits(
+        x, y, pos_weight=torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    ),
+    "multi_margin_loss": lambda x: TF.multi_margin_loss(x, torch.tensor([1, 0, 2])),
+}
+
+
+def compare_with_torch(dl_fn, torch_fn, arrays, *, atol=1e-9, rtol=1e-7, grad_atol=1e-8):
+    """Forward values and every input gradient of dl_fn against torch_fn, in float64."""
+    ours = [dl.tensor(a, requires_grad=True, dtype=np.float64) for a in arrays]
+    theirs = [T(a, requires_grad=True, dtype=torch.float64) for a in arrays]
+    out, ref = dl_fn(*ours), torch_fn(*theirs)
+    assert out.shape == tuple(ref.shape), f"shape: {out.shape} vs torch {tuple(ref.shape)}"
+    assert out.dtype == np.float64, f"dtype: {out.dtype}"
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), atol=atol, rtol=rtol,
+                               err_msg="forward")  # fmt: skip
+    upstream = np.random.default_rng(7).standard_normal(out.shape)
+    out.backward(upstream)
+    ref.backward(T(upstream))
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        expected = np.zeros(a.shape) if b.grad is None else b.grad.numpy()
+        got = np.zeros(a.shape) if a.grad is None else a.grad
+        assert got.shape == a.shape, f"grad {i}: shape {got.shape} vs input {a.shape}"
+        np.testing.assert_allclose(got, expected, atol=grad_atol, rtol=rtol,
+                                   err_msg=f"gradient of input {i}")  # fmt: skip
+
+
+def test_every_case_has_a_torch_twin():
+    assert sorted(TORCH_TWINS) == sorted(case.name for case in OP_CASES)
+
+
+@pytest.mark.parametrize("case", OP_CASES, ids=lambda c: c.name)
+def test_op_against_torch(case: OpCase):
+    arrays = case.inputs(np.random.default_rng(3))
+    compare_with_torch(case.fn, TORCH_TWINS[case.name], arrays)
+
+
+@pytest.mark.parametrize("case", OP_CASES, ids=lambda c: c.name)
+def test_op_against_finite_differences(case: OpCase):
+    report = dl.gradcheck(case.fn, case.inputs(np.random.default_rng(5)), atol=1e-6, rtol=1e-4)
+    assert report.passed
+
+
+def test_gradcheck_catches_a_wrong_backward():
+    from descentlab.ops.base import Op
+    from descentlab.tensor import apply
+
+    class WrongSquare(Op):
+        name = "wrong_square"
+
+        @staticmethod
+        def forward(ctx, a):
+            ctx.saved = a
+            return a * a
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (grad * ctx.saved,)  # should be 2 * x
+
+    with pytest.raises(dl.GradcheckError, match=r"input 0 \(3,\): element \(\d+,\)"):
+        dl.gradcheck(lambda x: apply(WrongSquare, x), [np.array([1.0, -2.0, 3.0])])
+
+
+def test_gradcheck_report_lists_errors_per_input():
+    report = dl.gradcheck(lambda a, b: a * b, [np.ones((2, 2)), np.full((2, 2), 3.0)])
+    assert report.passed and len(report.inputs) == 2
+    assert report.max_abs_error < 1e-8
+
+
+def test_gradcheck_needs_something_to_check():
+    with pytest.raises(ValueError, match="no input to check"):
+        dl.gradcheck(lambda a: a * 2, [dl.tensor([1.0])])
+
+
+def test_non_contiguous_views_match_torch():
+    base = np.random.default_rng(0).standard_normal((4, 6))
+    view = base.T[::2]  # non-contiguous, strided
+    compare_with_torch(lambda a: (a.exp() * a).sum(dim=0), lambda a: (a.exp() * a).sum(0), [view])
