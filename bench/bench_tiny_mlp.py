@@ -129,10 +129,8 @@ def main() -> None:
     ours = times["descentlab"]
     print(f"tiny MLP 2-16-16-1 tanh, 100 moons points, full batch, MSE, SGD lr {LR}")
     for name, seconds in times.items():
-        print(
-            f"  {name:<10} {seconds * 1e6:8.1f} us/step   descentlab / {name} = {ours / seconds:5.2f}"
-        )
-
+        ratio = ours / seconds
+        print(f"  {name:<10} {seconds * 1e6:8.1f} us/step   descentlab / {name} = {ratio:5.2f}")
 
 if __name__ == "__main__":
     main()
