@@ -26,6 +26,7 @@ def test_course_local_gradients_example():
     f.backward()
     assert f.item() == -12.0
     assert (x.grad, y.grad, z.grad) == (-4.0, -4.0, 3.0)
+    assert all(type(t.grad) is np.ndarray for t in (x, y, z))
 
 
 def test_course_two_function_chain():
@@ -88,6 +89,32 @@ def test_a_variable_used_twice_gets_both_contributions():
     assert x.grad == 7.0
 
 
+@pytest.mark.parametrize(
+    "fn, expected",
+    [
+        (lambda x: x + x * 2, 3.0),  # the direct use is pushed before the product
+        (lambda x: x * 2 + x, 3.0),
+        (lambda x: (x * x + x) * (x + 1), 3 + 4 + 1),  # d/dx (x^3 + 2x^2 + x) at 1
+        (lambda x: (lambda h: h + h * h)(x.exp()), np.e + 2 * np.e**2),
+    ],
+)
+def test_reused_nodes_receive_every_contribution_before_propagating(fn, expected):
+    x = dl.tensor(1.0, requires_grad=True, dtype=np.float64)
+    fn(x).backward()
+    assert x.grad == pytest.approx(expected)
+
+
+def test_diamond_graph_matches_torch():
+    values = np.array([0.3, -1.2, 2.0])
+    x = dl.tensor(values, requires_grad=True, dtype=np.float64)
+    h = x.tanh()
+    ((h * 2 + h.exp()) * h + h).sum().backward()
+    t = torch.tensor(values, requires_grad=True)
+    g = t.tanh()
+    ((g * 2 + g.exp()) * g + g).sum().backward()
+    np.testing.assert_allclose(x.grad, t.grad.numpy())
+
+
 def test_leaf_gradients_are_private_arrays():
     a = dl.tensor([1.0, 2.0], requires_grad=True)
     b = dl.tensor([3.0, 4.0], requires_grad=True)
@@ -147,6 +174,9 @@ def test_float32_by_default_float64_on_request():
     assert (dl.tensor([1.0]) * 2.5).dtype == np.float32
     dl.set_default_dtype("float64")
     assert dl.tensor([1.0]).dtype == np.float64 and dl.randn(2).dtype == np.float64
+    dl.set_default_dtype("float32")
+    assert dl.zeros(3, dtype=np.float64).dtype == np.float64
+    assert dl.randn(2, dtype="float64").dtype == np.float64
 
 
 def test_set_default_dtype_rejects_other_types():

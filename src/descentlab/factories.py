@@ -21,27 +21,29 @@ def _dtype(dtype: Any) -> np.dtype:
 
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros(_shape_arg(shape), _dtype(dtype)), requires_grad)
+    return Tensor(np.zeros(_shape_arg(shape), _dtype(dtype)), requires_grad, dtype=_dtype(dtype))
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones(_shape_arg(shape), _dtype(dtype)), requires_grad)
+    return Tensor(np.ones(_shape_arg(shape), _dtype(dtype)), requires_grad, dtype=_dtype(dtype))
 
 
 def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.full(tuple(shape), fill_value, _dtype(dtype)), requires_grad)
+    return Tensor(
+        np.full(tuple(shape), fill_value, _dtype(dtype)), requires_grad, dtype=_dtype(dtype)
+    )
 
 
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the library's generator (see ``manual_seed``)."""
     values = _random.get_generator().standard_normal(_shape_arg(shape))
-    return Tensor(values.astype(_dtype(dtype)), requires_grad)
+    return Tensor(values.astype(_dtype(dtype)), requires_grad, dtype=_dtype(dtype))
 
 
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) from the library's generator."""
     values = _random.get_generator().random(_shape_arg(shape))
-    return Tensor(values.astype(_dtype(dtype)), requires_grad)
+    return Tensor(values.astype(_dtype(dtype)), requires_grad, dtype=_dtype(dtype))
 
 
 def arange(*args: Any, dtype: Any = None) -> Tensor:
@@ -49,11 +51,11 @@ def arange(*args: Any, dtype: Any = None) -> Tensor:
 
 
 def zeros_like(t: Tensor, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros_like(t.data), requires_grad)
+    return Tensor(np.zeros_like(t.data), requires_grad, dtype=t.dtype)
 
 
 def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones_like(t.data), requires_grad)
+    return Tensor(np.ones_like(t.data), requires_grad, dtype=t.dtype)
 
 
 def randn_like(t: Tensor, requires_grad: bool = False) -> Tensor:

@@ -14,19 +14,26 @@ import ast
 import math
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from xml.sax.saxutils import escape
+from dataclasses import asdict, dataclass
+from html import escape
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 import descentlab as dl
 from descentlab.ops.base import unbroadcast
 from descentlab.tensor import Tensor
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+# Bounds on what parse() accepts: 500 characters hold any formula a person types, and keep
+# ast.parse fast; the node count then binds before the depth for chains like a + b + c + ...
+# (each operator nests one level), so the depth bound only meets true nesting (- - - x).
+# Building the Tensors recurses once per level, far below Python's recursion limit.
 MAX_LENGTH = 500
-MAX_DEPTH = 100
 MAX_NODES = 300
+MAX_DEPTH = 200
 MAX_EXPONENT = 100.0
 
 
@@ -101,7 +108,10 @@ def _literal(node: ast.expr) -> float | None:
         sign = -sign if isinstance(node.op, ast.USub) else sign
         node = node.operand
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return sign * float(node.value)
+        try:
+            return sign * float(node.value)
+        except OverflowError:  # an int literal of more than 308 digits
+            return sign * math.inf
     return None
 
 
@@ -111,7 +121,7 @@ def _check_syntax(expr: str) -> tuple[ast.expr, dict[str, int]]:
     Returns the root and each variable name with the column where it first appears.
     """
     if not isinstance(expr, str):
-        raise TypeError(f"expression must be a str, got {type(expr).__name__}")
+        raise TypeError(f"expression must be a str, received {type(expr).__name__}")
     if len(expr) > MAX_LENGTH:
         raise ExpressionError(
             f"expression is too long: {len(expr)} characters (at most {MAX_LENGTH})"
@@ -140,7 +150,10 @@ def _check_syntax(expr: str) -> tuple[ast.expr, dict[str, int]]:
         node, depth = stack.pop()
         count += 1
         if count > MAX_NODES:
-            raise ExpressionError(f"expression has more than {MAX_NODES} parts")
+            raise ExpressionError(
+                f"expression is too large: more than {MAX_NODES} numbers, names, operators "
+                "and calls"
+            )
         if depth > MAX_DEPTH:
             raise ExpressionError(
                 f"expression is nested more than {MAX_DEPTH} levels deep {_at(node)}"
@@ -171,11 +184,7 @@ def _check_node(expr: str, node: ast.expr) -> None:
                 f"unsupported {kind} {_segment(expr, node)!r} {_at(node)}; "
                 f"expressions may use {_GRAMMAR}"
             )
-        try:
-            finite = math.isfinite(float(node.value))
-        except OverflowError:
-            finite = False
-        if not finite:
+        if not math.isfinite(_literal(node)):
             raise ExpressionError(
                 f"number {_segment(expr, node)!r} {_at(node)} is too large for float64"
             )
@@ -223,11 +232,8 @@ def _check_node(expr: str, node: ast.expr) -> None:
         if node.keywords:
             raise ExpressionError(f"function {name!r} {_at(node)} takes no keyword arguments")
         for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                raise ExpressionError(
-                    f"unsupported unpacking {_segment(expr, arg)!r} {_at(arg)}; "
-                    f"expressions may use {_GRAMMAR}"
-                )
+            if isinstance(arg, ast.Starred):  # before counting: max(*x) has "one" argument
+                _check_node(expr, arg)
         arity = 2 if name in _BINARY_FUNCTIONS else 1
         if len(node.args) != arity:
             plural = "s" if arity > 1 else ""
@@ -426,8 +432,8 @@ class Graph:
     def to_dict(self) -> dict:
         """``{"nodes": [...], "edges": [...], "output": id}`` of plain lists, floats and str,
         ready for ``json.dumps``; NaN and Inf stay floats (strict JSON writers map them)."""
-        nodes = [{**vars(n), "shape": list(n.shape)} for n in self.nodes]
-        return {"nodes": nodes, "edges": [vars(e) for e in self.edges], "output": self.output.id}
+        nodes = [{**asdict(n), "shape": list(n.shape)} for n in self.nodes]
+        return {"nodes": nodes, "edges": [asdict(e) for e in self.edges], "output": self.output.id}
 
     def to_dot(self) -> str:
         """Graphviz DOT text: inputs on the left, the output on the right."""
@@ -468,10 +474,11 @@ def trace(
         output: a Tensor (its graph must not have been freed by an earlier backward), or
             what :func:`parse` returned, whose variables then name the input nodes.
         names: labels for leaf tensors, e.g. ``dict(model.named_parameters())``.
-        backward: run ``output.backward(retain_graph=True)`` after asking every inner
-            node to retain its gradient, so every node gets ``grad`` and every edge its
-            part. Like any backward(), it adds to the ``.grad`` the leaves already hold.
-            With False, grads are whatever the tensors hold and edges carry none.
+        backward: run ``output.backward(retain_graph=True)`` (output must then have one
+            element) after asking every inner node to retain its gradient, so every node
+            gets ``grad`` and every edge its part. Like any backward(), it adds to the
+            ``.grad`` the leaves already hold. With False, grads are whatever the tensors
+            hold and edges carry none.
 
     >>> graph = trace(parse("(x + y) * z", x=-2, y=5, z=-4))
     >>> [(n.label, n.value, n.grad) for n in graph.nodes]
@@ -484,7 +491,7 @@ def trace(
         raise TypeError(f"trace: output must be a Tensor, received {type(output).__name__}")
     label_of = {id(t): name for name, t in (names or {}).items()}
     order = _graph_order(output)
-    parts: dict[tuple[int, int], np.ndarray | None] = {}
+    parts: dict[tuple[int, int], np.ndarray] = {}  # (id of op output, argument) -> part
     if backward and output.requires_grad:
         for t in order:
             if t._ctx is not None:
@@ -515,13 +522,18 @@ def _graph_order(root: Tensor) -> list[Tensor]:
     """Every tensor of the graph (constants too), each after its inputs, by an iterative
     depth-first search that visits inputs in argument order."""
     order: list[Tensor] = []
-    seen = {id(root)}
+    expanded: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
     while stack:
-        t, expanded = stack.pop()
-        if expanded:
+        t, done = stack.pop()
+        if done:
             order.append(t)
             continue
+        # Marked when expanded, not when pushed: a tensor reached again deeper down must
+        # still come out before the op that reached it.
+        if id(t) in expanded:
+            continue
+        expanded.add(id(t))
         stack.append((t, True))
         if t._ctx is None:
             continue
@@ -530,14 +542,11 @@ def _graph_order(root: Tensor) -> list[Tensor]:
                 f"trace: the graph through '{t._ctx.name}' was freed by backward(); trace "
                 "before calling backward (trace runs it), or use backward(retain_graph=True)"
             )
-        for parent in reversed(t._ctx.parents):
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append((parent, False))
+        stack.extend((p, False) for p in reversed(t._ctx.parents) if id(p) not in expanded)
     return order
 
 
-def _edge_parts(t: Tensor) -> dict[tuple[int, int], np.ndarray | None]:
+def _edge_parts(t: Tensor) -> dict[tuple[int, int], np.ndarray]:
     """What t's op sends back to each of its inputs (the engine's own backward, replayed)."""
     ctx = t._ctx
     grads = ctx.backward(ctx, t.grad)
@@ -553,9 +562,7 @@ def _plain(array: np.ndarray) -> float | list:
     return float(array) if array.ndim == 0 else array.astype(np.float64).tolist()
 
 
-def _fmt(value: float | list | None) -> str:
-    if value is None:
-        return "none"
+def _fmt(value: float | list) -> str:
     if isinstance(value, list):
         flat = np.asarray(value, dtype=np.float64)
         if flat.size > 4:

@@ -512,21 +512,27 @@ def _check_finite(name: str, phase: str, array: np.ndarray, inputs: Iterable[Ten
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:
-    """Nodes that need a gradient, each after all of its inputs (iterative DFS)."""
+    """Nodes that need a gradient, each after all of its inputs (iterative DFS).
+
+    A node is marked when it is expanded, not when it is pushed: it is appended only
+    after every input reachable from it, however many paths lead there.
+    """
     order: list[Tensor] = []
-    seen: set[int] = {id(root)}
+    seen: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
             order.append(node)
             continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         stack.append((node, True))
         ctx = node._ctx
         if ctx is not None and ctx.parents is not None:
             for parent in ctx.parents:
                 if parent.requires_grad and id(parent) not in seen:
-                    seen.add(id(parent))
                     stack.append((parent, False))
     return order
 
@@ -561,6 +567,8 @@ def _run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
         for parent, parent_grad in zip(ctx.parents, grads):
             if parent_grad is None or not parent.requires_grad:
                 continue
+            if type(parent_grad) is not np.ndarray:  # NumPy gives scalars for 0-d results
+                parent_grad = np.asarray(parent_grad)
             if parent_grad.shape != parent.data.shape:
                 parent_grad = unbroadcast(parent_grad, parent.data.shape)
             if anomaly:
