@@ -56,7 +56,13 @@ def crop_hw(x: np.ndarray, padding) -> np.ndarray:
 
 
 class Conv2d(Op):
-    """x (N, C, H, W), weight (O, C, KH, KW), bias (O,) -> (N, O, OH, OW)."""
+    """x (N, C, H, W), weight (O, C, KH, KW), bias (O,) -> (N, O, OH, OW).
+
+    The window matrix is laid out (N, C*KH*KW, OH*OW) so that the product with the
+    (O, C*KH*KW) weight matrix lands directly in the contiguous (N, O, OH*OW) layout:
+    every tensor downstream stays NCHW-contiguous, which keeps elementwise ops and
+    pooling on the fast path.
+    """
 
     name = "conv2d"
 
@@ -67,28 +73,27 @@ class Conv2d(Op):
         xp = pad_hw(x, padding)
         win = windows(xp, (kh, kw), stride, dilation)
         oh, ow = win.shape[2:4]
-        cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
+        cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, oh * ow)
         w2 = weight.reshape(o, -1)
-        out = cols @ w2.T
+        out = np.matmul(w2, cols)
         if bias is not None:
-            out += bias
+            out += bias[:, None]
         ctx.saved = (cols, w2, xp.shape, (n, c, oh, ow), weight.shape, stride, padding, dilation)
-        return out.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
+        return out.reshape(n, o, oh, ow)
 
     @staticmethod
     def backward(ctx, grad):
         cols, w2, padded_shape, (n, c, oh, ow), w_shape, stride, padding, dilation = ctx.saved
         need = ctx.needs_input_grad
         o, _, kh, kw = w_shape
-        g2 = grad.transpose(0, 2, 3, 1).reshape(n * oh * ow, o)
+        g3 = grad.reshape(n, o, oh * ow)
         grad_x = grad_w = grad_b = None
         if need[0]:
-            g_cols = (g2 @ w2).reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 1, 2, 4, 5)
-            grad_x = crop_hw(
-                scatter_windows(g_cols, padded_shape, (kh, kw), stride, dilation), padding
-            )
+            g_cols = np.matmul(w2.T, g3).reshape(n, c, kh, kw, oh, ow).transpose(0, 1, 4, 5, 2, 3)
+            scattered = scatter_windows(g_cols, padded_shape, (kh, kw), stride, dilation)
+            grad_x = crop_hw(scattered, padding)
         if need[1]:
-            grad_w = (g2.T @ cols).reshape(w_shape)
+            grad_w = np.matmul(g3, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w_shape)
         if len(need) > 2 and need[2]:
-            grad_b = g2.sum(axis=0)
+            grad_b = g3.sum(axis=(0, 2))
         return (grad_x, grad_w) if len(need) == 2 else (grad_x, grad_w, grad_b)

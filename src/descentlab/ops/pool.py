@@ -1,8 +1,13 @@
-"""2-D max and average pooling over windows (1-D pooling is 2-D with height 1).
+"""2-D max and average pooling (1-D pooling is 2-D with height 1).
 
-Max pooling sends each window's gradient to its first maximal element (PyTorch's choice
-at ties). Where the windows tile the input (kernel == stride, no padding, sizes divisible)
-the windows are taken by a reshape; otherwise by a strided view.
+Both work one kernel offset at a time: for offset (i, j) the strided slice
+x[:, :, i::stride, j::stride] holds that element of every window at once, so a pool is
+KH*KW elementwise passes over output-sized arrays, with no window matrix copied. The
+backward passes are the same slices in reverse (one slice-add per offset); where the
+windows tile the input (kernel == stride) the slices are disjoint and plain assignment.
+
+Max pooling sends each window's gradient to its first maximal element in row-major
+order, which is PyTorch's choice at ties.
 """
 
 from __future__ import annotations
@@ -10,45 +15,24 @@ from __future__ import annotations
 import numpy as np
 
 from descentlab.ops.base import Op
-from descentlab.ops.conv import crop_hw, pad_hw, scatter_windows, windows
-
-_NO_DILATION = (1, 1)
+from descentlab.ops.conv import crop_hw, pad_hw
 
 
-def _tiles(shape, kernel, stride, padding) -> bool:
-    return (
-        tuple(kernel) == tuple(stride)
-        and not any(padding)
-        and shape[2] % kernel[0] == 0
-        and shape[3] % kernel[1] == 0
-    )
+def _offset_slices(kernel, stride, out_hw):
+    """For each kernel offset (i, j): the slice of the (padded) input it reads."""
+    (kh, kw), (sh, sw), (oh, ow) = kernel, stride, out_hw
+    for i in range(kh):
+        for j in range(kw):
+            yield (
+                slice(None),
+                slice(None),
+                slice(i, i + sh * (oh - 1) + 1, sh),
+                slice(j, j + sw * (ow - 1) + 1, sw),
+            )
 
 
-def _window_rows(x: np.ndarray, kernel, stride, padding, fill: float) -> np.ndarray:
-    """(N, C, OH, OW, KH*KW) array of the pooling windows of x (a copy)."""
-    n, c, h, w = x.shape
-    kh, kw = kernel
-    if _tiles(x.shape, kernel, stride, padding):
-        blocks = x.reshape(n, c, h // kh, kh, w // kw, kw).transpose(0, 1, 2, 4, 3, 5)
-        return blocks.reshape(n, c, h // kh, w // kw, kh * kw)
-    win = windows(pad_hw(x, padding, fill), kernel, stride, _NO_DILATION)
-    return win.reshape(*win.shape[:4], kh * kw)
-
-
-def _scatter_rows(rows_grad, x_shape, kernel, stride, padding) -> np.ndarray:
-    """Adjoint of :func:`_window_rows`."""
-    n, c, h, w = x_shape
-    kh, kw = kernel
-    oh, ow = rows_grad.shape[2:4]
-    if _tiles(x_shape, kernel, stride, padding):
-        blocks = rows_grad.reshape(n, c, oh, ow, kh, kw).transpose(0, 1, 2, 4, 3, 5)
-        return blocks.reshape(x_shape)
-    ph, pw = padding
-    padded = (n, c, h + 2 * ph, w + 2 * pw)
-    scattered = scatter_windows(
-        rows_grad.reshape(n, c, oh, ow, kh, kw), padded, kernel, stride, _NO_DILATION
-    )
-    return crop_hw(scattered, padding)
+def _out_hw(padded_shape, kernel, stride):
+    return tuple((padded_shape[2 + a] - kernel[a]) // stride[a] + 1 for a in (0, 1))
 
 
 class MaxPool2d(Op):
@@ -56,17 +40,32 @@ class MaxPool2d(Op):
 
     @staticmethod
     def forward(ctx, x, *, kernel, stride, padding):
-        rows = _window_rows(x, kernel, stride, padding, -np.inf)
-        index = rows.argmax(axis=-1)[..., None]
-        ctx.saved = (index, rows.shape, x.shape, kernel, stride, padding)
-        return np.take_along_axis(rows, index, axis=-1)[..., 0]
+        xp = pad_hw(x, padding, -np.inf)
+        out_hw = _out_hw(xp.shape, kernel, stride)
+        slices = _offset_slices(kernel, stride, out_hw)
+        best = xp[next(slices)].copy()
+        winner = np.zeros(best.shape, dtype=np.int16)
+        for k, window in enumerate(slices, start=1):
+            candidate = xp[window]
+            better = candidate > best  # strict: the first maximum keeps the gradient
+            np.copyto(best, candidate, where=better)
+            winner[better] = k
+        ctx.saved = (winner, xp.shape, kernel, stride, padding)
+        return best
 
     @staticmethod
     def backward(ctx, grad):
-        index, rows_shape, x_shape, kernel, stride, padding = ctx.saved
-        rows_grad = np.zeros(rows_shape, dtype=grad.dtype)
-        np.put_along_axis(rows_grad, index, grad[..., None], axis=-1)
-        return (_scatter_rows(rows_grad, x_shape, kernel, stride, padding),)
+        winner, padded_shape, kernel, stride, padding = ctx.saved
+        result = np.zeros(padded_shape, dtype=grad.dtype)
+        zero = np.zeros((), dtype=grad.dtype)
+        disjoint = all(k <= s for k, s in zip(kernel, stride))
+        for k, window in enumerate(_offset_slices(kernel, stride, winner.shape[2:])):
+            routed = np.where(winner == k, grad, zero)
+            if disjoint:
+                result[window] = routed
+            else:
+                result[window] += routed
+        return (crop_hw(result, padding),)
 
 
 class AvgPool2d(Op):
@@ -76,13 +75,19 @@ class AvgPool2d(Op):
 
     @staticmethod
     def forward(ctx, x, *, kernel, stride, padding):
-        rows = _window_rows(x, kernel, stride, padding, 0.0)
-        ctx.saved = (rows.shape, x.shape, kernel, stride, padding)
-        return rows.mean(axis=-1)
+        xp = pad_hw(x, padding, 0.0)
+        out_hw = _out_hw(xp.shape, kernel, stride)
+        total = None
+        for window in _offset_slices(kernel, stride, out_hw):
+            total = xp[window].copy() if total is None else np.add(total, xp[window], out=total)
+        ctx.saved = (xp.shape, kernel, stride, padding)
+        return total / (kernel[0] * kernel[1])
 
     @staticmethod
     def backward(ctx, grad):
-        rows_shape, x_shape, kernel, stride, padding = ctx.saved
-        share = grad[..., None] / rows_shape[-1]
-        rows_grad = np.broadcast_to(share, rows_shape)
-        return (_scatter_rows(rows_grad, x_shape, kernel, stride, padding),)
+        padded_shape, kernel, stride, padding = ctx.saved
+        share = grad / (kernel[0] * kernel[1])
+        result = np.zeros(padded_shape, dtype=grad.dtype)
+        for window in _offset_slices(kernel, stride, grad.shape[2:]):
+            result[window] += share
+        return (crop_hw(result, padding),)
