@@ -1,0 +1,1 @@
+"""Plain functions behind the lab pages: the numbers each page shows, computed by the engine."""

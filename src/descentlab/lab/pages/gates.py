@@ -1,0 +1,123 @@
+"""Page 8: gate patterns: add distributes, multiply switches, max routes."""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, dcc, html
+
+from descentlab.lab.compute.gates import LIMIT, gate_patterns
+
+ORDER = 8
+PATH = "/gates"
+TITLE = "Gate patterns"
+EXPLANATION = (
+    "Three gates cover most of what backpropagation does. Each one receives the gradient of "
+    "the loss with respect to its output (the upstream gradient) and multiplies it by its own "
+    "local derivatives. The **add** gate has local derivatives 1 and 1, so it hands the "
+    "upstream gradient unchanged to both inputs: a distributor. The **multiply** gate's local "
+    "derivative for one input is the other input, so the inputs swap roles on the way back: a "
+    "switcher, and the reason a large input can make another input's gradient explode. The "
+    "**max** gate passes the whole gradient to whichever input won and nothing to the other: a "
+    "router. ReLU is a max gate against 0, which is why a neuron whose input is negative "
+    "learns nothing from that example."
+)
+
+_SLIDER = {"min": -10, "max": 10, "step": 0.5, "allow_direct_input": True, "marks": None}
+
+
+def _control(label: str, id_: str, value: float) -> html.Div:
+    return html.Div(
+        [html.Label(label, htmlFor=id_), dcc.Slider(id=id_, value=value, **_SLIDER)],
+        className="lab-control lab-control-wide",
+    )
+
+
+def layout() -> html.Div:
+    return html.Div(
+        [
+            html.Div(
+                [
+                    _control("x", "gates-x", 3.0),
+                    _control("y", "gates-y", 2.0),
+                    _control("upstream gradient dL/df", "gates-upstream", 1.0),
+                ],
+                className="lab-controls",
+            ),
+            html.Div(id="gates-error", className="lab-error", role="alert"),
+            html.Table(id="gates-table", className="lab-table"),
+            dcc.Graph(id="gates-figure", config={"displaylogo": False}),
+        ]
+    )
+
+
+def _fmt(value: float) -> str:
+    return f"{value + 0.0:.6g}"
+
+
+def render(x: float, y: float, upstream: float) -> tuple[list, dict, str]:
+    """The table rows, the bar figure and the error sentence for the given controls."""
+    import plotly.graph_objects as go
+
+    try:
+        results = gate_patterns(x, y, upstream)
+    except ValueError as exc:
+        return dash.no_update, dash.no_update, str(exc)
+    header = html.Tr(
+        [
+            html.Th(text)
+            for text in (
+                "Gate",
+                "Forward f",
+                "Local gradients",
+                "df/dx",
+                "df/dy",
+                "dL/dx = g·df/dx",
+                "dL/dy = g·df/dy",
+                "Role",
+            )
+        ]
+    )
+    rows = [
+        html.Tr(
+            [
+                html.Td(r.name),
+                html.Td(f"{r.formula} = {_fmt(r.value)}", id=f"gates-{r.key}-value"),
+                html.Td(r.local_rule),
+                html.Td(_fmt(r.local_x), id=f"gates-{r.key}-local-x"),
+                html.Td(_fmt(r.local_y), id=f"gates-{r.key}-local-y"),
+                html.Td(_fmt(r.grad_x), id=f"gates-{r.key}-grad-x"),
+                html.Td(_fmt(r.grad_y), id=f"gates-{r.key}-grad-y"),
+                html.Td(r.role),
+            ]
+        )
+        for r in results
+    ]
+    names = [r.name for r in results]
+    figure = go.Figure(
+        [
+            go.Bar(name="dL/dx", x=names, y=[r.grad_x for r in results], marker_color="#e67e22"),
+            go.Bar(name="dL/dy", x=names, y=[r.grad_y for r in results], marker_color="#2a9d8f"),
+        ]
+    )
+    figure.update_layout(
+        barmode="group",
+        title=f"Gradients sent back for upstream gradient g = {_fmt(upstream)}",
+        yaxis_title="gradient",
+        height=320,
+        margin={"l": 50, "r": 20, "t": 50, "b": 40},
+    )
+    return [html.Thead(header), html.Tbody(rows)], figure, ""
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    app.callback(
+        Output("gates-table", "children"),
+        Output("gates-figure", "figure"),
+        Output("gates-error", "children"),
+        Input("gates-x", "value"),
+        Input("gates-y", "value"),
+        Input("gates-upstream", "value"),
+    )(render)
+
+
+__all__ = ["EXPLANATION", "LIMIT", "ORDER", "PATH", "TITLE", "layout", "register_callbacks"]
