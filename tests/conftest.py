@@ -5,6 +5,13 @@ import pytest
 
 import descentlab as dl
 
+try:  # PyTorch is the test oracle; one thread is faster for its small problems here
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover - the dev extra installs it
+    pass
+
 
 @pytest.fixture(autouse=True)
 def _seed_and_default_dtype():

@@ -1,0 +1,23 @@
+"""Optimisers and learning-rate schedules, with PyTorch's names and numbers.
+
+>>> from descentlab.optim import SGD, Adam
+>>> from descentlab.optim.lr_scheduler import OneCycleLR
+"""
+
+from descentlab.optim import lr_scheduler
+from descentlab.optim.adagrad import Adagrad
+from descentlab.optim.adam import Adam, AdamW
+from descentlab.optim.optimizer import Optimizer, ParamState
+from descentlab.optim.rmsprop import RMSprop
+from descentlab.optim.sgd import SGD
+
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "ParamState",
+    "RMSprop",
+    "lr_scheduler",
+]
