@@ -1,0 +1,172 @@
+"""``descentlab compare [CONFIG.toml] --vary KEY=V1,V2,...``: the same experiment, one key varied.
+
+Trains one run per value with the same seed, then prints one table (final train loss,
+validation accuracy, wall-clock per epoch) and writes one overlaid plot. For example the
+course's experiments::
+
+    descentlab compare --vary optimizer=sgd,momentum,nesterov,adam
+    descentlab compare --vary batch_size=1,8,32,128,full
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+from pathlib import Path
+
+from descentlab.cli import UsageError
+from descentlab.cli.train import add_config_arguments, fresh_run_dir, load_cli_config, user_errors
+
+#: Short names accepted by --vary, and the config keys they stand for.
+ALIASES = {
+    "optimizer": "optim.name",
+    "optim": "optim.name",
+    "lr": "optim.lr",
+    "momentum": "optim.momentum",
+    "weight_decay": "optim.weight_decay",
+    "batch_size": "train.batch_size",
+    "epochs": "train.epochs",
+    "loss": "train.loss",
+    "activation": "model.activation",
+    "model": "model.name",
+    "hidden": "model.hidden",
+    "dropout": "model.dropout",
+    "dataset": "data.name",
+    "noise": "data.noise",
+    "schedule": "schedule.name",
+    "seed": "seed",
+}
+
+
+def parse_vary(text: str) -> tuple[str, list[str]]:
+    """``"optimizer=sgd,adam"`` -> ``("optim.name", ["sgd", "adam"])``."""
+    key, sep, values = text.partition("=")
+    key = key.strip()
+    items = [v.strip() for v in _split_values(values)] if sep else []
+    if not sep or not key or not items or any(not v for v in items):
+        raise UsageError(f"--vary: expected KEY=V1,V2,... (e.g. optimizer=sgd,adam), got {text!r}")
+    if len(set(items)) != len(items):
+        raise UsageError(f"--vary: a value is repeated in {text!r}")
+    return ALIASES.get(key, key), items
+
+
+def _split_values(text: str) -> list[str]:
+    # Commas inside [...] belong to a list value (hidden=[64],[128,64]).
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur)
+    return out
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from descentlab import viz
+    from descentlab.train.experiment import run
+
+    key, values = parse_vary(args.vary)
+    shown = args.vary.partition("=")[0].strip()
+    configs = {v: load_cli_config(args.config, args.overrides, [f"{key}={v}"]) for v in values}
+    first = next(iter(configs.values()))
+    out = (
+        Path(args.out)
+        if args.out
+        else fresh_run_dir(Path("runs") / f"{first['name']}-compare-{key.split('.')[-1]}")
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    console = Console()
+    progress = first["train"]["progress"] and not args.no_progress
+    results = {}
+    for value, cfg in configs.items():
+        label = str(value)
+        console.print(f"[bold]{shown} = {label}[/]", highlight=False)
+        with user_errors():
+            results[label] = run(cfg, None, progress=progress, console=console, plots=False)
+        results[label].history.to_csv(out / f"history_{_slug(shown)}_{_slug(label)}.csv")
+
+    table = Table(title=f"compare {shown} ({first['name']}, seed {first['seed']})")
+    for col in (shown, "epochs", "train loss", "val acc", "test acc", "s/epoch", "diagnosis"):
+        table.add_column(col, justify="left" if col in (shown, "diagnosis") else "right")
+    rows = []
+    for label, r in results.items():
+        h, m = r.history, r.metrics
+        val_acc = h.get("val_acc")
+        best_val = max((v for v in (val_acc or []) if v == v), default=math.nan)
+        row = {
+            shown: label,
+            "epochs": m["epochs_run"],
+            "final_train_loss": h.last("train_loss"),
+            "final_val_acc": h.last("val_acc"),
+            "best_val_acc": best_val,
+            "test_acc": (m.get("test") or {}).get("acc"),
+            "seconds_per_epoch": m["timing"]["seconds_per_epoch"],
+            "total_seconds": m["timing"]["wall_seconds"],
+            "diagnosis": r.diagnosis.status,
+        }
+        rows.append(row)
+        table.add_row(
+            label,
+            str(row["epochs"]),
+            _num(row["final_train_loss"], "{:.4f}"),
+            _num(row["final_val_acc"], "{:.2%}"),
+            _num(row["test_acc"], "{:.2%}"),
+            _num(row["seconds_per_epoch"], "{:.3f}"),
+            row["diagnosis"],
+        )
+    console.print(table)
+    with open(out / "compare.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    plot = out / "compare.png"
+    viz.plot_compare(
+        {label: r.history for label, r in results.items()},
+        plot,
+        metrics=("train_loss", "val_loss", "val_acc"),
+        title=f"{first['name']}: varying {shown}",
+    )
+    console.print(f"table: {out / 'compare.csv'}  plot: {plot}", markup=False, highlight=False)
+    return 0
+
+
+def _num(v, fmt: str) -> str:
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else fmt.format(v)
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+
+
+DESCRIPTION = (
+    "Train the config's experiment once per value of one key, with the same seed, then print "
+    "one table (final loss, validation accuracy, seconds per epoch) and write one overlaid "
+    "plot."
+)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "compare",
+        help="train the same experiment once per value of one key and compare",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_config_arguments(p)
+    p.add_argument(
+        "--vary",
+        required=True,
+        metavar="KEY=V1,V2,...",
+        help="the key to vary and its values (aliases: " + ", ".join(sorted(ALIASES)) + ")",
+    )
+    p.add_argument("--out", metavar="DIR", help="where to write compare.csv/png")
+    p.add_argument("--no-progress", action="store_true", help="no live progress bars")
+    p.set_defaults(func=run_command)

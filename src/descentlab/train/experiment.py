@@ -1,0 +1,341 @@
+"""From a resolved config to a trained model and a run directory.
+
+``build_experiment(cfg)`` makes the data splits, model, loss, optimizer, schedule and loader;
+``run(cfg, run_dir)`` trains it with the configured callbacks and writes the run directory::
+
+    runs/<name>/
+        config.toml          the resolved config (every default written out)
+        history.csv          one row per epoch
+        metrics.json         final train/val/test loss and accuracy, best epoch, diagnosis
+        checkpoints/         last.npz (resume point) and best.npz
+        learning_curves.png  and, for 2-D data, decision_boundary.png; with
+                             train.monitor_gradients, gradient_flow.png
+
+The same config and seed give the same numbers; ``run(..., resume=True)`` continues from
+``checkpoints/last.npz`` and ends exactly where an uninterrupted run would.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from descentlab.data.loader import DataLoader
+from descentlab.data.splits import Splits, train_val_test_split
+from descentlab.train import config as C
+from descentlab.train.callbacks import (
+    Callback,
+    Checkpoint,
+    EarlyStopping,
+    GradientClipping,
+    GradientMonitor,
+    LRSchedule,
+    ProgressBar,
+    ReduceLROnPlateau,
+)
+from descentlab.train.checkpoint import CheckpointError
+from descentlab.train.diagnose import Diagnosis, diagnose
+from descentlab.train.history import History
+from descentlab.train.registry import (
+    DATASETS,
+    LOSSES,
+    MODELS,
+    SCHEDULES,
+    build_optimizer,
+    lookup,
+)
+
+
+@dataclass
+class Experiment:
+    """Everything a config describes, built and ready to train."""
+
+    config: dict[str, Any]
+    splits: Splits
+    in_shape: tuple[int, ...]
+    n_classes: int
+    model: Any
+    loss_fn: Any
+    optimizer: Any
+    train_loader: DataLoader
+    scheduler: Any = None
+    schedule_interval: str = "epoch"
+
+    @property
+    def val(self):
+        return self.splits.val
+
+    @property
+    def test(self):
+        return self.splits.test
+
+    def callbacks(
+        self, run_dir: str | Path | None = None, progress: bool = False, console=None
+    ) -> list[Callback]:
+        """The callbacks the config asks for (+ a Checkpoint when ``run_dir`` is given)."""
+        cfg = self.config
+        cbs: list[Callback] = []
+        clip = cfg["clip"]
+        if clip.get("max_norm") is not None or clip.get("value") is not None:
+            cbs.append(GradientClipping(clip.get("max_norm"), clip.get("value")))
+        if cfg["train"]["monitor_gradients"]:
+            cbs.append(GradientMonitor())
+        sched = cfg["schedule"]
+        if sched["name"] == "plateau":
+            cbs.append(
+                ReduceLROnPlateau(
+                    "val_loss",
+                    factor=sched["factor"],
+                    patience=sched["patience"],
+                    min_lr=sched["min_lr"],
+                )
+            )
+        elif self.scheduler is not None:
+            cbs.append(LRSchedule(self.scheduler, interval=self.schedule_interval))
+        es = cfg["early_stopping"]
+        if es["enabled"]:
+            cbs.append(
+                EarlyStopping(
+                    es["monitor"],
+                    patience=es["patience"],
+                    min_delta=es["min_delta"],
+                    restore_best_weights=es["restore_best_weights"],
+                )
+            )
+        if run_dir is not None:
+            ck = cfg["checkpoint"]
+            cbs.append(
+                Checkpoint(
+                    Path(run_dir) / "checkpoints",
+                    every=ck["every"],
+                    save_best=ck["best"],
+                    monitor=ck["monitor"],
+                )
+            )
+        if progress:
+            cbs.append(ProgressBar(console=console))
+        return cbs
+
+
+def load_data(cfg: dict[str, Any]) -> tuple[Splits, tuple[int, ...], int]:
+    """The config's dataset, split and (optionally) standardised with train statistics.
+
+    Returns:
+        (splits, input shape of one example, number of classes).
+    """
+    data = cfg["data"]
+    entry = lookup(DATASETS, data["name"], "dataset")
+    kwargs: dict[str, Any] = dict(entry.defaults)
+    for key in entry.params:
+        if key == "seed":
+            kwargs["seed"] = cfg["seed"]
+        elif key == "image":
+            kwargs["image"] = cfg["model"]["name"] == "cnn"
+        elif data.get(key) is not None:
+            kwargs[key] = data[key]
+    X, y = entry.build(**kwargs)
+    n_classes = int(y.max()) + 1
+    splits = train_val_test_split(X, y, val=data["val"], test=data["test"], seed=cfg["seed"])
+    if data["standardize"]:
+        Xtr = splits.train[0]
+        mean = Xtr.mean(axis=0, keepdims=True)
+        std = Xtr.std(axis=0, keepdims=True)
+        std = np.where(std > 1e-8, std, 1.0)
+
+        def scale(part):
+            return None if part is None else (((part[0] - mean) / std).astype(X.dtype), part[1])
+
+        splits = Splits(scale(splits.train), scale(splits.val), scale(splits.test))
+    return splits, tuple(X.shape[1:]), n_classes
+
+
+def build_experiment(cfg: dict[str, Any]) -> Experiment:
+    """Seed the library generator with ``cfg["seed"]``, then build data, model, optimizer."""
+    import descentlab as dl
+
+    splits, in_shape, n_classes = load_data(cfg)
+    dl.manual_seed(cfg["seed"])
+    m = cfg["model"]
+    train = cfg["train"]
+    n_outputs = 1 if train["loss"] == "bce_with_logits" else n_classes
+    model = lookup(MODELS, m["name"], "model").build(
+        in_shape,
+        n_outputs,
+        hidden=m["hidden"],
+        channels=m["channels"],
+        activation=m["activation"],
+        dropout=m["dropout"],
+    )
+    loss_fn = lookup(LOSSES, train["loss"], "loss").build
+    o = cfg["optim"]
+    optimizer = build_optimizer(
+        o["name"], model.parameters(), **{k: v for k, v in o.items() if k != "name"}
+    )
+    bs = train["batch_size"]
+    loader = DataLoader(
+        *splits.train,
+        batch_size=None if bs == "full" else bs,
+        shuffle=train["shuffle"],
+        seed=cfg["seed"],
+    )
+    s = cfg["schedule"]
+    lr = optimizer.param_groups[0]["lr"]
+    scheduler = lookup(SCHEDULES, s["name"], "schedule").build(
+        optimizer,
+        **s,
+        epochs=train["epochs"],
+        lr=lr,
+        total_steps=train["epochs"] * len(loader),
+    )
+    return Experiment(
+        config=cfg,
+        splits=splits,
+        in_shape=in_shape,
+        n_classes=n_classes,
+        model=model,
+        loss_fn=loss_fn,
+        optimizer=optimizer,
+        train_loader=loader,
+        scheduler=scheduler,
+        schedule_interval="step" if s["name"] == "onecycle" else "epoch",
+    )
+
+
+@dataclass
+class RunResult:
+    """What ``run`` returns: the experiment, its history, final metrics and diagnosis."""
+
+    experiment: Experiment
+    history: History
+    metrics: dict[str, Any]
+    diagnosis: Diagnosis
+    run_dir: Path | None
+    plots: list[Path] = field(default_factory=list)
+
+
+def resolved_lr(cfg: dict[str, Any]) -> dict[str, Any]:
+    """The config with ``optim.lr`` filled in from the optimizer's default when unset."""
+    from descentlab.train.registry import OPTIMIZERS
+
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in cfg.items()}
+    if out["optim"].get("lr") is None:
+        out["optim"]["lr"] = OPTIMIZERS[out["optim"]["name"]].defaults["lr"]
+    return out
+
+
+def run(
+    cfg: dict[str, Any],
+    run_dir: str | Path | None = None,
+    *,
+    resume: bool = False,
+    progress: bool = False,
+    console=None,
+    plots: bool | None = None,
+) -> RunResult:
+    """Train the experiment ``cfg`` describes; write the run directory when given.
+
+    Args:
+        cfg: a resolved config (:func:`descentlab.train.config.load_config`).
+        run_dir: where to write config, history, metrics, checkpoints and plots (None: nothing
+            is written and nothing is checkpointed).
+        resume: continue from ``run_dir/checkpoints/last.npz``.
+        progress: show the live progress bar.
+        plots: write PNGs (default: ``cfg["train"]["plots"]``).
+    """
+    from descentlab.train.loop import evaluate, fit
+
+    cfg = resolved_lr(cfg)
+    try:
+        exp = build_experiment(cfg)
+    except (ValueError, TypeError) as exc:
+        # A combination the schema cannot see (nesterov without momentum...): a config mistake.
+        raise C.ConfigError(f"invalid config: {exc}") from None
+    out = Path(run_dir) if run_dir is not None else None
+    if resume and out is not None:
+        from descentlab.train.checkpoint import load_checkpoint
+
+        saved = load_checkpoint(out / "checkpoints")
+        try:
+            exp.model.load_state_dict(saved.model_state)  # fit loads it again; this only checks
+        except RuntimeError as exc:
+            first = str(exc).splitlines()[-1].strip()
+            raise CheckpointError(
+                f"{saved.path}: the saved weights do not fit this model ({first})"
+            ) from None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.toml").write_text(C.dumps(cfg))
+    t0 = time.perf_counter()
+    history = fit(
+        exp.model,
+        exp.loss_fn,
+        exp.optimizer,
+        exp.train_loader,
+        exp.val,
+        epochs=cfg["train"]["epochs"],
+        callbacks=exp.callbacks(out, progress=progress, console=console),
+        resume=(out / "checkpoints") if resume and out is not None else None,
+        config=cfg,
+    )
+    wall = time.perf_counter() - t0
+    diag = diagnose(history)
+    metrics: dict[str, Any] = {}
+    parts = {"train": exp.splits.train, "val": exp.val, "test": exp.test}
+    for name, part in parts.items():
+        if part is not None:
+            ev = evaluate(exp.model, exp.loss_fn, part)
+            metrics[name] = {
+                "loss": ev["loss"],
+                "acc": None if math.isnan(ev["acc"]) else ev["acc"],
+            }
+    metrics["epochs_run"] = sum("time" in r for r in history.rows)  # finished epochs
+    metrics["best_epoch"] = diag.best_epoch
+    metrics["stop_reason"] = history.stop_reason
+    metrics["diverged"] = history.diverged
+    metrics["diagnosis"] = {
+        "status": diag.status,
+        "explanation": diag.explanation,
+        "suggestion": diag.suggestion,
+    }
+    times = [t for t in history.get("time", []) if t == t]
+    metrics["timing"] = {
+        "seconds_per_epoch": float(np.mean(times)) if times else None,
+        "wall_seconds": wall,
+    }
+    result = RunResult(exp, history, metrics, diag, out)
+    if out is not None:
+        history.to_csv(out / "history.csv")
+        (out / "metrics.json").write_text(json.dumps(metrics, indent=2, allow_nan=True) + "\n")
+        if cfg["train"]["plots"] if plots is None else plots:
+            result.plots = write_plots(exp, history, out)
+    return result
+
+
+def write_plots(exp: Experiment, history: History, out: Path) -> list[Path]:
+    """learning_curves.png, decision_boundary.png (2-D inputs), gradient_flow.png (monitor)."""
+    from descentlab import viz
+
+    written = []
+    name = exp.config["name"]
+    path = out / "learning_curves.png"
+    viz.plot_history(history, path, title=name)
+    written.append(path)
+    if exp.in_shape == (2,):
+        X = np.concatenate([p[0] for p in exp.splits if p is not None])
+        y = np.concatenate([p[1] for p in exp.splits if p is not None])
+        path = out / "decision_boundary.png"
+        viz.plot_decision_boundary(exp.model, X, y, path, title=f"{name}: decision boundary")
+        written.append(path)
+    cols = [c for c in history.columns if c.startswith("grad_norm/")]
+    if cols:
+        norms = {c.split("/", 1)[1]: history.last(c) for c in cols}
+        path = out / "gradient_flow.png"
+        viz.plot_gradient_flow(norms, path, title=f"{name}: gradient norm per layer (last epoch)")
+        written.append(path)
+    return written

@@ -1,0 +1,205 @@
+"""Every file in examples/ runs (with small settings) and shows what it claims."""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from descentlab.cli import main as cli
+from descentlab.train.config import load_config
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def png_ok(path) -> bool:
+    data = Path(path).read_bytes()
+    return data.startswith(b"\x89PNG") and len(data) > 2000
+
+
+def test_every_example_is_tested():
+    tested = {
+        "xor.py",
+        "sgd_vs_momentum.py",
+        "momentum_vs_nesterov.py",
+        "gradient_clipping.py",
+        "gradient_check.py",
+        "vanishing_gradients.py",
+        "digits_mlp.toml",
+        "digits_cnn.toml",
+        "xor.toml",
+        "batch_size.toml",
+        "early_stopping.toml",
+        "README.md",
+    }
+    assert {p.name for p in EXAMPLES.iterdir() if p.is_file()} == tested
+
+
+@pytest.mark.parametrize(
+    "name", ["digits_mlp", "digits_cnn", "xor", "batch_size", "early_stopping"]
+)
+def test_configs_are_valid(name):
+    load_config(EXAMPLES / f"{name}.toml")
+
+
+def test_digits_mlp_is_the_default():
+    file_cfg = load_config(EXAMPLES / "digits_mlp.toml")
+    default = load_config()
+    file_cfg["optim"].pop("lr")  # the file states Adam's default lr explicitly
+    assert file_cfg == default
+
+
+def test_xor_script_solves_the_truth_table(tmp_path, capsys):
+    res = load("xor").main(["--out", str(tmp_path)])
+    assert res["solved"]
+    np.testing.assert_array_equal(res["predictions"], [0, 1, 1, 0])
+    assert png_ok(res["plot"])
+    assert "solved: True" in capsys.readouterr().out
+
+
+def test_xor_config_learns_with_a_boundary(tmp_path):
+    out = tmp_path / "xor"
+    assert (
+        cli(
+            [
+                "train",
+                str(EXAMPLES / "xor.toml"),
+                "--no-progress",
+                "--out",
+                str(out),
+                "--set",
+                "train.epochs=60",
+            ]
+        )
+        == 0
+    )
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["test"]["acc"] >= 0.95
+    assert png_ok(out / "decision_boundary.png")
+
+
+def test_sgd_vs_momentum_matches_the_course(tmp_path):
+    ex = load("sgd_vs_momentum")
+    res = ex.main(["--out", str(tmp_path)])  # asserts equality with the course's loop itself
+    assert set(res["final_loss"]) == {"SGD", "SGD + momentum 0.9"}
+    # plain GD: x shrinks by (1 - 2 lr) per step, y reaches 0 in one step (1 - 20 lr = 0)
+    assert res["final_loss"]["SGD"] == pytest.approx((10 * 0.9**50) ** 2, rel=1e-9)
+    assert png_ok(res["plot"])
+
+
+def test_momentum_vs_nesterov(tmp_path):
+    res = load("momentum_vs_nesterov").main(["--out", str(tmp_path)])
+    steps = res["steps_to_tol"]
+    assert steps["gradient descent"] is None  # the ravine's long axis is too slow for GD
+    assert steps["Nesterov 0.9"] < steps["momentum 0.9"] < 300
+    assert png_ok(res["plot"])
+
+
+def test_batch_size_experiment(tmp_path):
+    out = tmp_path / "bs"
+    assert (
+        cli(
+            [
+                "compare",
+                str(EXAMPLES / "batch_size.toml"),
+                "--vary",
+                "batch_size=1,8,32,128,full",
+                "--set",
+                "train.epochs=1",
+                "--set",
+                "data.n=300",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    rows = (out / "compare.csv").read_text().splitlines()
+    assert rows[0].startswith("batch_size,epochs,final_train_loss,final_val_acc")
+    assert [r.split(",")[0] for r in rows[1:]] == ["1", "8", "32", "128", "full"]
+    assert png_ok(out / "compare.png")
+
+
+def test_early_stopping_restores_the_best_epoch(tmp_path):
+    out = tmp_path / "es"
+    assert (
+        cli(
+            [
+                "train",
+                str(EXAMPLES / "early_stopping.toml"),
+                "--no-progress",
+                "--out",
+                str(out),
+                "--set",
+                "early_stopping.patience=5",
+                "--set",
+                "model.hidden=[128, 128]",
+            ]
+        )
+        == 0
+    )
+    metrics = json.loads((out / "metrics.json").read_text())
+    rows = (out / "history.csv").read_text().splitlines()
+    assert metrics["stop_reason"].startswith("early stopping at epoch")
+    assert len(rows) - 1 < 300
+    header = rows[0].split(",")
+    val = [float(r.split(",")[header.index("val_loss")]) for r in rows[1:]]
+    best = int(np.argmin(val))
+    assert metrics["best_epoch"] == best + 1
+    assert metrics["val"]["loss"] == pytest.approx(val[best], rel=1e-6)  # weights restored
+
+
+def test_digits_cnn_trains(tmp_path):
+    out = tmp_path / "cnn"
+    assert (
+        cli(
+            [
+                "train",
+                str(EXAMPLES / "digits_cnn.toml"),
+                "--no-progress",
+                "--out",
+                str(out),
+                "--set",
+                "train.epochs=2",
+                "--set",
+                "data.n=500",
+            ]
+        )
+        == 0
+    )
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["val"]["acc"] > 0.3  # chance is 0.1
+
+
+def test_gradient_clipping_rescues_the_run(tmp_path, capsys):
+    res = load("gradient_clipping").main(["--epochs", "3", "--out", str(tmp_path)])
+    h = res["histories"]
+    assert h["no clipping"].last("val_acc") < 0.2
+    assert h["clip norm 1"].last("val_acc") > 0.8
+    assert res["clip_fraction"]["clip norm 1"] > 0.5
+    assert png_ok(res["plot"])
+
+
+def test_gradient_check_passes_and_catches_the_bug(capsys):
+    res = load("gradient_check").main(["--hidden", "6", "--n", "5"])
+    verdicts = {title: max(errs.values()) for title, errs in res.items()}
+    wrong = [t for t, e in verdicts.items() if e > 1e-7]
+    assert wrong == ["hand-written NumPy backprop (ReLU derivative forgotten)"]
+    assert verdicts[wrong[0]] > 1e-2
+
+
+def test_vanishing_gradients(tmp_path):
+    res = load("vanishing_gradients").main(["--epochs", "1", "--out", str(tmp_path)])
+    assert res["ratio"]["sigmoid"] < 1e-4 < 1e-1 < res["ratio"]["relu"]
+    assert len(res["norms"]["sigmoid"]) == 11
+    assert png_ok(res["plot"])
