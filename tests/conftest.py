@@ -13,6 +13,16 @@ except ImportError:  # pragma: no cover - the dev extra installs it
     pass
 
 
+try:
+    # Most arrays in the tests are small: a second BLAS thread only adds contention,
+    # above all while a browser and a server share the two cores.
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+    pass
+
+
 @pytest.fixture(autouse=True)
 def _seed_and_default_dtype():
     dl.manual_seed(0)

@@ -368,4 +368,7 @@ def fit(
             for hook in loop._hooks("on_train_end"):
                 hook(loop)
             return loop.history
-    return loop.run()
+    # A diverging run overflows: the divergence guard reports it in one message, so
+    # NumPy's own overflow warnings would only repeat it.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return loop.run()
