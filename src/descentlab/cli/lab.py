@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import socket
 import sys
 from typing import Any
 
@@ -43,25 +44,35 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, format="descentlab lab: %(message)s")
-    app = create_app()
+    # Bind the socket here, so that a bad host or a busy port is one line of ours (werkzeug
+    # would print its own lines and exit), then hand it to werkzeug.
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     try:
-        server = make_server(args.host, args.port, app.server, threaded=True)
+        sock = socket.create_server((args.host, args.port), family=family)
     except OSError as exc:
-        raise UsageError(
-            f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc})"
-        ) from exc
+        reason = str(exc.strerror or exc).split(" (while attempting")[0]
+        raise UsageError(f"cannot listen on {args.host}:{args.port} ({reason})") from exc
     except (ValueError, UnicodeError) as exc:
         raise UsageError(f"Invalid host: {args.host!r} ({exc})") from exc
+    app = create_app()
+    with sock:  # werkzeug duplicates the descriptor
+        server = make_server(args.host, args.port, app.server, threaded=True, fd=sock.fileno())
     host, port = server.server_address[:2]
     shown = f"[{host}]" if ":" in str(host) else host
-    print(f"descentlab lab: serving on http://{shown}:{port}", flush=True)
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    # Ctrl-C (SIGINT) and SIGTERM both stop cleanly, even when started from a shell that
+    # ignores SIGINT in background jobs; installed before the URL is printed, so a signal
+    # sent as soon as the URL appears is handled too.
+    previous = {
+        sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
+        print(f"descentlab lab: serving on http://{shown}:{port}", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     print("descentlab lab: stopped", file=sys.stderr, flush=True)
     return 0

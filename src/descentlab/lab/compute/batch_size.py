@@ -98,14 +98,23 @@ def compare(batch_size: Any, epochs: Any, lr: Any, seed: Any = 0) -> dict[str, A
     seed = bounds.number(seed, "The seed", 0, SEED_HIGH, integer=True)
     x, y = dataset(seed)
     runs = [_train(x, y, size, lr, epochs, seed) for size in (N, batch_size, 1)]
-    # the exact minimum, for reference: least squares on [x, 1]
-    design = np.stack([x, np.ones_like(x)], axis=1).astype(np.float64)
-    solution = np.linalg.lstsq(design, y.astype(np.float64), rcond=None)[0]
     return {
         "runs": runs,
         "grid": loss_grid(x, y),
         "x": x,
         "y": y,
-        "least_squares": solution.tolist(),
+        "least_squares": least_squares(x, y),
         "n": N,
     }
+
+
+def least_squares(x: np.ndarray, y: np.ndarray) -> list[float]:
+    """The exact minimum of the MSE, ``w* = cov(x, y) / var(x)``, ``b* = mean(y) - w* mean(x)``,
+    computed with Tensor ops in float64."""
+    with dl.no_grad():
+        X = dl.tensor(x, dtype=np.float64)
+        Y = dl.tensor(y, dtype=np.float64)
+        dx, dy = X - X.mean(), Y - Y.mean()
+        w = (dx * dy).mean() / (dx * dx).mean()
+        b = Y.mean() - w * X.mean()
+    return [w.item(), b.item()]

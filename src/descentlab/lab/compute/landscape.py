@@ -89,7 +89,10 @@ def _check_state(state: Any) -> tuple[landscapes.Surface, dict[str, Any]]:
     path = state["path"]
     if not 1 <= len(path) <= MAX_PATH + 1:
         raise ValueError(f"The path must hold 1 to {MAX_PATH + 1} points; press Reset.")
-    if state.get("status") not in STATUSES:
+    lists = [state.get(key) for key in ("losses", "grads")]
+    if state.get("status") not in STATUSES or not all(
+        isinstance(v, list) and len(v) == len(path) for v in lists
+    ):
         raise ValueError("The page state is damaged; press Reset.")
     if not state["status"]:
         # a run that goes on stopped at its first point beyond one window-width of the view

@@ -1,0 +1,162 @@
+"""Take a PNG of the lab's index and of every simulation page, into docs/screenshots/.
+
+Starts ``python -m descentlab lab`` on a free port, drives Debian's Chromium with Playwright
+(launched as ../shared/LAB-STACK.md describes; never ``playwright install``), waits for each
+page's figures to be drawn, and saves ``docs/screenshots/NN-<slug>.png`` (``00-index.png``
+for the index). Exits with 1 if a page logged a console error or asked for anything outside
+127.0.0.1.
+
+    python scripts/screenshots.py                 # every page
+    python scripts/screenshots.py --only landscape optimizers
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/lib/chromium/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_serving(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the lab exited early with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_dash-layout", timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise SystemExit(f"the lab did not answer on {url} within {timeout} s")
+
+
+def wait_for_figures(page, timeout_ms: int = 15_000) -> None:
+    """Until every dcc.Graph on the page has been drawn with data and Dash is idle."""
+    page.wait_for_function(
+        """() => {
+            const graphs = [...document.querySelectorAll('.dash-graph')];
+            const drawn = graphs.every((g) => {
+                const gd = g.querySelector('.js-plotly-plot');
+                return gd && gd.data && gd.data.length > 0;
+            });
+            return drawn && !document.querySelector('[data-dash-is-loading="true"]');
+        }""",
+        timeout=timeout_ms,
+    )
+    page.wait_for_timeout(400)  # let Plotly finish its transitions
+
+
+def _landscape(page) -> None:
+    for _ in range(8):
+        page.click("#landscape-step")
+    page.wait_for_function(
+        "() => document.getElementById('landscape-readout').innerText.includes('step 8')"
+    )
+
+
+# what to do on a page before its picture, so that it shows a simulation under way
+POSES = {"landscape": _landscape}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", nargs="*", help="page slugs (module names) to shoot")
+    parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument("--height", type=int, default=950)
+    args = parser.parse_args(argv)
+
+    from playwright.sync_api import sync_playwright
+
+    from descentlab.lab.app import discover_pages
+
+    pages = discover_pages()
+    if args.only:
+        unknown = set(args.only) - {p.slug for p in pages}
+        if unknown:
+            parser.error(f"unknown page(s): {', '.join(sorted(unknown))}")
+        pages = [p for p in pages if p.slug in args.only]
+    targets = [("00-index", "/", "#lab-home", None)] if not args.only else []
+    targets += [
+        (f"{p.order:02d}-{p.slug}", p.path, f"#lab-frame-{p.prefix}", POSES.get(p.slug))
+        for p in pages
+    ]
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "descentlab", "lab", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+    )
+    problems: list[str] = []
+    try:
+        wait_until_serving(url, proc)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": args.width, "height": args.height})
+            page = context.new_page()
+            page.on(
+                "console",
+                lambda msg: (
+                    problems.append(f"console: {msg.text}") if msg.type == "error" else None
+                ),
+            )
+            page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+            page.on(
+                "request",
+                lambda req: (
+                    None
+                    if urlsplit(req.url).hostname in ("127.0.0.1", None)
+                    else problems.append(f"outside request: {req.url}")
+                ),
+            )
+            for name, path, ready, pose in targets:
+                page.goto(url + path)
+                page.wait_for_selector(ready)
+                wait_for_figures(page)
+                if pose:
+                    pose(page)
+                    wait_for_figures(page)
+                target = args.out / f"{name}.png"
+                page.screenshot(path=str(target), full_page=True)
+                print(
+                    f"wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}"
+                )
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Page 5: batch, mini-batch and stochastic gradient descent on one real regression."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, Patch, html
+
+from descentlab.lab import widgets as w
+from descentlab.lab.compute import batch_size as compute
+
+ORDER = 5
+PATH = "/batch-size"
+TITLE = "Batch vs mini-batch vs stochastic"
+EXPLANATION = """
+A line `ŷ = w·x + b` is fitted to 100 noisy points by minimising the mean squared error, so
+its loss is a surface over the two weights `(w, b)`, drawn three times. Each panel trains
+from the same start with the same learning rate for the same number of epochs (passes over
+the data); only the batch size differs.
+
+**Batch** (left) averages the gradient over all points: a smooth path, but only one step per
+epoch. **Mini-batch** (middle) takes a step per batch of `B` points: more steps per epoch,
+each a noisy estimate. **Stochastic** (right) steps after every single point: many noisy
+steps that reach the valley fast and then jitter around its floor. The lower plot shows the
+full-data loss against epochs. Every step is a real training step: descentlab's `DataLoader`,
+`F.mse_loss`, `backward()` and `optim.SGD`.
+"""
+
+RUN_NAMES = ("batch", "mini-batch", "stochastic")
+RUN_COLORS = ("#17a2a2", "#ff7f0e", "#9467bd")
+MINI_PATH_TRACE = 5  # each panel adds three traces: contour, best fit, path
+
+
+def layout() -> Any:
+    return html.Div(
+        [
+            html.Div(
+                [
+                    w.control(
+                        "Mini-batch size B",
+                        w.slider(
+                            "batch-size-batch",
+                            1,
+                            compute.N,
+                            1,
+                            16,
+                            marks={b: str(b) for b in (1, 8, 16, 32, 50, 64, 100)},
+                        ),
+                        wide=True,
+                        label_id="batch-size-batch-label",
+                    ),
+                    w.control(
+                        "Epochs",
+                        w.slider(
+                            "batch-size-epochs",
+                            1,
+                            compute.EPOCHS_HIGH,
+                            1,
+                            2,
+                            marks={e: str(e) for e in range(1, compute.EPOCHS_HIGH + 1)},
+                        ),
+                    ),
+                    w.control("Learning rate", w.number_input("batch-size-lr", 0.05)),
+                    w.control("Data seed", w.number_input("batch-size-seed", 0, step=1)),
+                ],
+                className="lab-controls",
+            ),
+            html.Div(id="batch-size-error"),
+            w.graph("batch-size-paths", height=400),
+            w.graph("batch-size-losses", height=300),
+            w.readout("batch-size-readout"),
+        ]
+    )
+
+
+def paths_figure(result: dict[str, Any]) -> dict[str, Any]:
+    grid = result["grid"]
+    w0, w1, b0, b1 = compute.WINDOW
+    data: list[dict[str, Any]] = []
+    layout = w.base_layout(showlegend=False, margin={"l": 50, "r": 10, "t": 50, "b": 45})
+    annotations = []
+    for i, (run, name, color) in enumerate(zip(result["runs"], RUN_NAMES, RUN_COLORS)):
+        suffix = "" if i == 0 else str(i + 1)
+        xaxis, yaxis = f"x{suffix}", f"y{suffix}"
+        data.append(
+            w.contour_trace(grid["ws"], grid["bs"], grid["z"], True, xaxis=xaxis, yaxis=yaxis)
+        )
+        data.append(
+            w.minima_trace([result["least_squares"]], xaxis=xaxis, yaxis=yaxis, name="best fit")
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "x": w.plain(run["path"][:, 0]),
+                "y": w.plain(run["path"][:, 1]),
+                "mode": "lines+markers",
+                "line": {"color": color, "width": 1.5},
+                "marker": {"size": 3, "color": color},
+                "name": name,
+                "xaxis": xaxis,
+                "yaxis": yaxis,
+            }
+        )
+        left = i / 3 + 0.02
+        layout[f"xaxis{suffix}"] = w.axis(
+            "w", domain=[left, left + 0.29], range=[w0, w1], anchor=yaxis
+        )
+        layout[f"yaxis{suffix}"] = w.axis("b" if i == 0 else "", range=[b0, b1], anchor=xaxis)
+        annotations.append(
+            {
+                "text": f"{name}: B = {run['batch_size']}, {run['updates']} steps",
+                "xref": "paper",
+                "yref": "paper",
+                "x": left + 0.145,
+                "y": 1.08,
+                "showarrow": False,
+                "font": {"size": 13, "color": color},
+            }
+        )
+    layout["annotations"] = annotations
+    return {"data": data, "layout": layout}
+
+
+def losses_figure(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "x": w.plain(run["epochs_seen"]),
+                "y": w.plain(run["losses"]),
+                "mode": "lines",
+                "line": {"color": color, "width": 2},
+                "name": f"{name} (B = {run['batch_size']})",
+            }
+            for run, name, color in zip(result["runs"], RUN_NAMES, RUN_COLORS)
+        ],
+        "layout": w.base_layout(
+            title={"text": "full-data loss (MSE) against epochs"},
+            legend={"x": 1, "xanchor": "right", "y": 1, "bgcolor": "rgba(255,255,255,0.8)"},
+            xaxis=w.axis("epochs (passes over the data)"),
+            yaxis=w.axis("MSE", type="log", exponentformat="power"),
+        ),
+    }
+
+
+def readout(result: dict[str, Any]) -> str:
+    w_star, b_star = result["least_squares"]
+    lines = [f"least squares (exact): w = {w_star:.4f}, b = {b_star:.4f}"]
+    for run, name in zip(result["runs"], RUN_NAMES):
+        w_end, b_end = run["path"][-1]
+        lines.append(
+            f"{name:>10} B = {run['batch_size']:>3}: {run['updates']:>4} steps, "
+            f"ends at w = {w_end:.4f}, b = {b_end:.4f}, MSE = {run['losses'][-1]:.4f}"
+        )
+    return "\n".join(lines)
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    @app.callback(
+        Output("batch-size-paths", "figure"),
+        Output("batch-size-losses", "figure"),
+        Output("batch-size-readout", "children"),
+        Output("batch-size-batch-label", "children"),
+        Output("batch-size-error", "children"),
+        Input("batch-size-batch", "value"),
+        Input("batch-size-epochs", "value"),
+        Input("batch-size-lr", "value"),
+        Input("batch-size-seed", "value"),
+    )
+    def update(batch, epochs, lr, seed):
+        keep = dash.no_update
+        try:
+            result = compute.compare(batch, epochs, lr, seed)
+        except ValueError as exc:
+            return keep, keep, keep, keep, str(exc)
+        figure = paths_figure(result)
+        if dash.ctx.triggered_id == "batch-size-batch":
+            # only the mini-batch run changed: send its path and title, not three contours
+            patched = Patch()
+            patched["data"][MINI_PATH_TRACE] = figure["data"][MINI_PATH_TRACE]
+            patched["layout"]["annotations"][1] = figure["layout"]["annotations"][1]
+            figure = patched
+        return (
+            figure,
+            losses_figure(result),
+            readout(result),
+            f"Mini-batch size B = {result['runs'][1]['batch_size']}",
+            "",
+        )

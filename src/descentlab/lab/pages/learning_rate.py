@@ -1,0 +1,246 @@
+"""Page 4: one learning rate, gradient descent on a 1-D loss and a 2-D surface, and verdicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, Patch, dcc, html
+
+from descentlab.lab import widgets as w
+from descentlab.lab.compute import bounds
+from descentlab.lab.compute import learning_rate as compute
+from descentlab.lab.compute.landscape import surface_options
+from descentlab.lab.compute.numerical_gradient import loss_options
+
+ORDER = 4
+PATH = "/learning-rate"
+TITLE = "Learning rate"
+EXPLANATION = """
+Gradient descent repeats `w ← w − lr · ∇L(w)`. The learning rate `lr` is the size of the
+stride, and the same `lr` behaves very differently on different losses. On `w²` a step
+multiplies `w` by `1 − 2·lr`: below `lr = 0.5` the point creeps in from one side, at
+exactly `0.5` it lands in one step, between `0.5` and `1` it jumps across the minimum and
+back (oscillating, yet converging), and beyond `1` every jump is longer than the last.
+
+A surface is only as forgiving as its steepest direction: in the ravine `x² + 10y²` the `y`
+direction is ten times steeper, so the ravine starts to oscillate and diverge at a tenth of
+the learning rate that `w²` tolerates, while along `x` it still creeps. The verdicts under
+the plots are computed from each run by `descentlab.landscapes.classify_run`.
+"""
+
+LR_EXP_LOW, LR_EXP_HIGH = -3.0, 0.5
+VERDICT_COLORS = {
+    "too small": "#8a6d00",
+    "good": "#1e7b34",
+    "oscillating": "#b35c00",
+    "diverging": "#b42318",
+}
+
+
+def layout() -> Any:
+    return html.Div(
+        [
+            html.Div(
+                [
+                    w.control(
+                        "Learning rate",
+                        w.slider(
+                            "learning-rate-lr",
+                            LR_EXP_LOW,
+                            LR_EXP_HIGH,
+                            0.05,
+                            -1.0,
+                            marks={-3: "0.001", -2: "0.01", -1: "0.1", 0: "1"},
+                        ),
+                        wide=True,
+                        label_id="learning-rate-lr-label",
+                    ),
+                    w.control("Steps", w.number_input("learning-rate-steps", 30, step=1)),
+                    w.control(
+                        "1-D loss",
+                        dcc.Dropdown(
+                            id="learning-rate-loss",
+                            options=loss_options(),
+                            value="square",
+                            clearable=False,
+                            style={"width": "15rem"},
+                        ),
+                    ),
+                    w.control(
+                        "2-D surface",
+                        dcc.Dropdown(
+                            id="learning-rate-surface",
+                            options=surface_options(),
+                            value="ravine",
+                            clearable=False,
+                            style={"width": "15rem"},
+                        ),
+                    ),
+                ],
+                className="lab-controls",
+            ),
+            html.Div(id="learning-rate-error"),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            w.graph("learning-rate-path1d", height=400),
+                            html.Div(id="learning-rate-verdict1d", className="lab-verdict"),
+                        ]
+                    ),
+                    html.Div(
+                        [
+                            w.graph("learning-rate-path2d", height=400),
+                            html.Div(id="learning-rate-verdict2d", className="lab-verdict"),
+                        ]
+                    ),
+                ],
+                className="lab-row",
+            ),
+            w.graph("learning-rate-losses", height=300),
+        ]
+    )
+
+
+def _path1d(one: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "scatter",
+        "x": w.plain(one["path"][:, 0]),
+        "y": w.plain(one["losses"]),
+        "mode": "lines+markers",
+        "line": {"color": w.COLORS["path"], "width": 1.5},
+        "marker": {"size": 7, "color": w.COLORS["path"]},
+        "name": "steps",
+    }
+
+
+def _path2d(two: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "scatter",
+        "x": w.plain(two["path"][:, 0]),
+        "y": w.plain(two["path"][:, 1]),
+        "mode": "lines+markers",
+        "line": {"color": w.COLORS["path"], "width": 2},
+        "marker": {"size": 5, "color": w.COLORS["path"]},
+        "name": "steps",
+    }
+
+
+def figure1d(one: dict[str, Any]) -> dict[str, Any]:
+    values = one["values"]
+    low, high = float(values.min()), float(values.max())
+    pad = 0.08 * (high - low or 1.0)
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "x": w.plain(one["ws"]),
+                "y": w.plain(values),
+                "mode": "lines",
+                "line": {"color": w.COLORS["curve"], "width": 2.5},
+                "name": "L(w)",
+            },
+            _path1d(one),
+        ],
+        "layout": w.base_layout(
+            title={"text": f"1-D: L(w) = {one['title']}"},
+            xaxis=w.axis("w", range=list(one["window"])),
+            yaxis=w.axis("L(w)", range=[low - pad, high + pad]),
+            showlegend=False,
+        ),
+    }
+
+
+def figure2d(two: dict[str, Any]) -> dict[str, Any]:
+    x0, x1, y0, y1 = two["window"]
+    return {
+        "data": [
+            w.contour_trace(two["xs"], two["ys"], two["z"], two["log_scale"]),
+            w.minima_trace(two["minima"]),
+            _path2d(two),
+        ],
+        "layout": w.base_layout(
+            title={"text": f"2-D: f(x, y) = {two['formula']}"},
+            xaxis=w.axis("x", range=[x0, x1]),
+            yaxis=w.axis("y", range=[y0, y1]),
+            showlegend=False,
+        ),
+    }
+
+
+def losses_figure(result: dict[str, Any]) -> dict[str, Any]:
+    data = []
+    for key, label, color in (("one", "1-D", "#1f77b4"), ("two", "2-D", "#ff7f0e")):
+        run = result[key]
+        # the gap to the minimum (or, unbounded below, to the lowest loss seen, nudged so
+        # that the log axis can show it)
+        known = run["min_value"]
+        floor = known if known is not None else float(run["losses"].min()) - 1e-12
+        data.append(
+            {
+                "type": "scatter",
+                "x": list(range(len(run["losses"]))),
+                "y": w.plain(run["losses"] - floor),
+                "mode": "lines+markers",
+                "marker": {"size": 4},
+                "line": {"color": color},
+                "name": f"{label}: {run['title']}",
+            }
+        )
+    return {
+        "data": data,
+        "layout": w.base_layout(
+            title={"text": "loss per step"},
+            xaxis=w.axis("step"),
+            yaxis=w.axis("loss − minimum", type="log", exponentformat="power"),
+        ),
+    }
+
+
+def verdict(run: dict[str, Any], label: str) -> Any:
+    return [
+        html.Span(f"{label}: "),
+        html.Span(run["verdict"], style={"color": VERDICT_COLORS[run["verdict"]]}),
+        html.Span(f" ({run['reason']})", style={"fontWeight": 400}),
+    ]
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    @app.callback(
+        Output("learning-rate-path1d", "figure"),
+        Output("learning-rate-path2d", "figure"),
+        Output("learning-rate-losses", "figure"),
+        Output("learning-rate-verdict1d", "children"),
+        Output("learning-rate-verdict2d", "children"),
+        Output("learning-rate-lr-label", "children"),
+        Output("learning-rate-error", "children"),
+        Input("learning-rate-lr", "value"),
+        Input("learning-rate-steps", "value"),
+        Input("learning-rate-loss", "value"),
+        Input("learning-rate-surface", "value"),
+    )
+    def update(lr_exp, steps, loss_name, surface_name):
+        keep = dash.no_update
+        try:
+            lr_exp = bounds.number(lr_exp, "The exponent of lr", LR_EXP_LOW, LR_EXP_HIGH)
+            result = compute.compare(loss_name, surface_name, 10.0**lr_exp, steps)
+        except ValueError as exc:
+            return keep, keep, keep, keep, keep, keep, str(exc)
+        one, two = result["one"], result["two"]
+        if dash.ctx.triggered_id in ("learning-rate-lr", "learning-rate-steps"):
+            # only the paths move: leave the curve and the contour where they are
+            fig1, fig2 = Patch(), Patch()
+            fig1["data"][1] = _path1d(one)
+            fig2["data"][2] = _path2d(two)
+        else:
+            fig1, fig2 = figure1d(one), figure2d(two)
+        return (
+            fig1,
+            fig2,
+            losses_figure(result),
+            verdict(one, "1-D"),
+            verdict(two, "2-D"),
+            f"Learning rate lr = {result['lr']:.3g}",
+            "",
+        )
