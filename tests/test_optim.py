@@ -551,3 +551,27 @@ def test_docstring_examples_run() -> None:
     for module in (sgd, lr_scheduler, optim):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+@pytest.mark.parametrize(
+    "name, options",
+    [
+        ("SGD", {"lr": 0.1, "momentum": 0.9}),
+        ("Adagrad", {"lr": 0.1}),
+        ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5}),
+        ("Adam", {"lr": 0.1, "amsgrad": True}),
+        ("AdamW", {"lr": 0.1}),
+    ],
+)
+def test_zero_dimensional_parameters_match_torch(name, options):
+    ours = dl.tensor(1.5, requires_grad=True, dtype=np.float64)
+    theirs = torch.tensor(1.5, requires_grad=True, dtype=torch.float64)
+    opt_ours = getattr(optim, name)([ours], **options)
+    opt_theirs = getattr(torch.optim, name)([theirs], **options)
+    for _ in range(5):
+        for p, o in ((ours, opt_ours), (theirs, opt_theirs)):
+            o.zero_grad()
+            (p * p * p).backward()
+            o.step()
+    assert isinstance(ours.data, np.ndarray) and ours.shape == ()
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10)

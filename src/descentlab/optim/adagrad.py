@@ -104,7 +104,7 @@ class Adagrad(Optimizer):
         if weight_decay != 0:
             g = g + weight_decay * p
         s = state["sum"]
-        tmp = np.multiply(g, g)
+        tmp = np.multiply(g, g, out=np.empty_like(p))  # an array even when p is 0-d
         s += tmp
         np.sqrt(s, out=tmp)
         tmp += eps

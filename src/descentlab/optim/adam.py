@@ -123,7 +123,7 @@ class Adam(Optimizer):
             else:
                 g = g + weight_decay * p
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        tmp = np.subtract(g, m)  # m <- m + (1 - beta1)(g - m), torch's lerp
+        tmp = np.subtract(g, m, out=np.empty_like(p))  # m <- m + (1 - beta1)(g - m), as lerp
         tmp *= 1 - beta1
         m += tmp
         np.multiply(g, g, out=tmp)

@@ -110,7 +110,7 @@ class RMSprop(Optimizer):
         if weight_decay != 0:
             g = g + weight_decay * p
         v = state["square_avg"]
-        tmp = np.multiply(g, g)
+        tmp = np.multiply(g, g, out=np.empty_like(p))  # an array even when p is 0-d
         tmp *= 1 - alpha
         v *= alpha
         v += tmp
