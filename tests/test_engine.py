@@ -102,6 +102,7 @@ def test_reused_nodes_receive_every_contribution_before_propagating(fn, expected
     x = dl.tensor(1.0, requires_grad=True, dtype=np.float64)
     fn(x).backward()
     assert x.grad == pytest.approx(expected)
+    assert type(x.grad) is np.ndarray and x.grad.shape == ()
 
 
 def test_diamond_graph_matches_torch():

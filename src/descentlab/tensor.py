@@ -546,6 +546,8 @@ def _run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
         g = pending.pop(id(node), None)
         if g is None:
             continue
+        if type(g) is not np.ndarray:  # NumPy gives scalars for 0-d results
+            g = np.asarray(g)
         ctx = node._ctx
         if ctx is None or node._retains_grad:
             # Leaves (and retained non-leaves) keep a private array: the same gradient
@@ -555,7 +557,7 @@ def _run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
             if g.dtype != node.data.dtype:
                 g = g.astype(node.data.dtype)
             handed_out.add(id(g))
-            node.grad = g if node.grad is None else node.grad + g
+            node.grad = g if node.grad is None else np.asarray(node.grad + g)
             if ctx is None:
                 continue
         if ctx.parents is None:
@@ -567,8 +569,6 @@ def _run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
         for parent, parent_grad in zip(ctx.parents, grads):
             if parent_grad is None or not parent.requires_grad:
                 continue
-            if type(parent_grad) is not np.ndarray:  # NumPy gives scalars for 0-d results
-                parent_grad = np.asarray(parent_grad)
             if parent_grad.shape != parent.data.shape:
                 parent_grad = unbroadcast(parent_grad, parent.data.shape)
             if anomaly:
