@@ -71,6 +71,7 @@ TORCH_TWINS = {
     "conv1d": lambda x, w, b: TF.conv1d(x, w, b, stride=2, padding=1),
     "conv2d": lambda x, w, b: TF.conv2d(x, w, b, padding=1),
     "conv2d_strided_dilated": lambda x, w: TF.conv2d(x, w, stride=2, dilation=2),
+    "conv2d_dilated_padded": lambda x, w: TF.conv2d(x, w, padding=(1, 2), dilation=(2, 1)),
     "max_pool1d": lambda x: TF.max_pool1d(x, 2),
     "max_pool2d": lambda x: TF.max_pool2d(x, 2),
     "max_pool2d_overlap": lambda x: TF.max_pool2d(x, 3, 2, 1),

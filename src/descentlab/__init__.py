@@ -6,6 +6,7 @@ x = dl.tensor([1.0, 2.0], requires_grad=True)
 x.grad  # array([2., 4.], dtype=float32)
 """
 
+from descentlab import allocator as _allocator  # noqa: F401 - tunes glibc malloc once
 from descentlab import functional
 from descentlab import random as random
 from descentlab.autograd_mode import (

@@ -105,6 +105,12 @@ OP_CASES: list[OpCase] = [
         (1, 2, 9, 8),
         (3, 2, 3, 2),
     ),
+    _case(
+        "conv2d_dilated_padded",
+        lambda x, w: F.conv2d(x, w, padding=(1, 2), dilation=(2, 1)),
+        (2, 2, 7, 6),
+        (3, 2, 3, 2),
+    ),
     _case("max_pool1d", lambda x: F.max_pool1d(x, 2), (2, 3, 8), domain="distinct"),
     _case("max_pool2d", lambda x: F.max_pool2d(x, 2), (2, 2, 6, 4), domain="distinct"),
     _case(

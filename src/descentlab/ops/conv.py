@@ -55,6 +55,31 @@ def crop_hw(x: np.ndarray, padding) -> np.ndarray:
     return x[:, :, ph : x.shape[2] - ph, pw : x.shape[3] - pw]
 
 
+def _scatter_stride_one(grad, w2, padded_shape, kernel, dilation) -> np.ndarray:
+    """Input gradient of a stride-1 convolution as KH*KW adds of long contiguous runs.
+
+    The output gradient is zero-padded to the input's width Wp first. Then the gradient
+    for kernel offset (i, j), flattened over (OH, Wp), lands on the flattened input at
+    offset i*dh*Wp + j*dw as one contiguous run: its padding columns are zeros, so the
+    part of each row that wraps into the next adds nothing. One spare row takes the
+    overhang of the last offsets.
+    """
+    n, o, oh, ow = grad.shape
+    _, c, hp, wp = padded_shape
+    kh, kw = kernel
+    dh, dw = dilation
+    widened = np.zeros((n, o, oh, wp), dtype=grad.dtype)
+    widened[..., :ow] = grad
+    g_cols = np.matmul(w2.T, widened.reshape(n, o, oh * wp)).reshape(n, c, kh, kw, oh * wp)
+    flat = np.zeros((n, c, (hp + 1) * wp), dtype=grad.dtype)
+    run = oh * wp
+    for i in range(kh):
+        for j in range(kw):
+            start = i * dh * wp + j * dw
+            flat[:, :, start : start + run] += g_cols[:, :, i, j]
+    return flat[:, :, : hp * wp].reshape(n, c, hp, wp)
+
+
 class Conv2d(Op):
     """x (N, C, H, W), weight (O, C, KH, KW), bias (O,) -> (N, O, OH, OW).
 
@@ -89,8 +114,12 @@ class Conv2d(Op):
         g3 = grad.reshape(n, o, oh * ow)
         grad_x = grad_w = grad_b = None
         if need[0]:
-            g_cols = np.matmul(w2.T, g3).reshape(n, c, kh, kw, oh, ow).transpose(0, 1, 4, 5, 2, 3)
-            scattered = scatter_windows(g_cols, padded_shape, (kh, kw), stride, dilation)
+            if stride == (1, 1):
+                scattered = _scatter_stride_one(grad, w2, padded_shape, (kh, kw), dilation)
+            else:
+                g_cols = np.matmul(w2.T, g3).reshape(n, c, kh, kw, oh, ow)
+                g_cols = g_cols.transpose(0, 1, 4, 5, 2, 3)
+                scattered = scatter_windows(g_cols, padded_shape, (kh, kw), stride, dilation)
             grad_x = crop_hw(scattered, padding)
         if need[1]:
             grad_w = np.matmul(g3, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w_shape)

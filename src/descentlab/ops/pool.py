@@ -44,27 +44,28 @@ class MaxPool2d(Op):
         out_hw = _out_hw(xp.shape, kernel, stride)
         slices = _offset_slices(kernel, stride, out_hw)
         best = xp[next(slices)].copy()
-        winner = np.zeros(best.shape, dtype=np.int16)
-        for k, window in enumerate(slices, start=1):
-            candidate = xp[window]
-            better = candidate > best  # strict: the first maximum keeps the gradient
-            np.copyto(best, candidate, where=better)
-            winner[better] = k
-        ctx.saved = (winner, xp.shape, kernel, stride, padding)
+        for window in slices:
+            np.maximum(best, xp[window], out=best)
+        ctx.saved = (xp, best, kernel, stride, padding)
         return best
 
     @staticmethod
     def backward(ctx, grad):
-        winner, padded_shape, kernel, stride, padding = ctx.saved
-        result = np.zeros(padded_shape, dtype=grad.dtype)
-        zero = np.zeros((), dtype=grad.dtype)
+        # Offsets are visited in row-major order and each window's gradient goes to the
+        # first element equal to its maximum: PyTorch's choice at ties.
+        xp, best, kernel, stride, padding = ctx.saved
+        result = np.zeros(xp.shape, dtype=grad.dtype)
+        free = np.ones(best.shape, dtype=bool)  # windows whose gradient is not yet placed
+        hit = np.empty(best.shape, dtype=bool)
         disjoint = all(k <= s for k, s in zip(kernel, stride))
-        for k, window in enumerate(_offset_slices(kernel, stride, winner.shape[2:])):
-            routed = np.where(winner == k, grad, zero)
+        for window in _offset_slices(kernel, stride, best.shape[2:]):
+            np.equal(xp[window], best, out=hit)
+            hit &= free
+            free ^= hit
             if disjoint:
-                result[window] = routed
+                np.multiply(grad, hit, out=result[window])
             else:
-                result[window] += routed
+                result[window] += grad * hit
         return (crop_hw(result, padding),)
 
 

@@ -1,0 +1,48 @@
+"""Keep freed NumPy buffers in the process instead of returning them to the kernel.
+
+Training allocates the same large arrays every step (im2col windows, activations,
+gradients). With glibc's defaults, arrays above the mmap threshold are mapped afresh and
+unmapped when freed, and the top of the heap is trimmed back to the kernel: the next step
+then page-faults all of that memory in again, which costs a LeNet step about 40% of its
+time (see docs/benchmarks.md). PyTorch avoids this with a caching allocator; here two
+``mallopt`` settings give the same effect: blocks up to 32 MiB come from the heap, and the
+heap is trimmed only when 64 MiB at its top are free.
+
+Applied once at ``import descentlab`` on Linux with glibc, unless the environment sets
+``DESCENTLAB_MALLOC_TUNING=0`` or already tunes glibc itself (``MALLOC_MMAP_THRESHOLD_`` /
+``MALLOC_TRIM_THRESHOLD_``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+MMAP_THRESHOLD = 32 * 1024 * 1024
+TRIM_THRESHOLD = 64 * 1024 * 1024
+_M_TRIM_THRESHOLD = -1  # glibc's malloc.h
+_M_MMAP_THRESHOLD = -3
+
+
+def tune_malloc() -> bool:
+    """Apply the settings above; True if they were applied."""
+    if sys.platform != "linux" or os.environ.get("DESCENTLAB_MALLOC_TUNING", "1") == "0":
+        return False
+    if "MALLOC_MMAP_THRESHOLD_" in os.environ or "MALLOC_TRIM_THRESHOLD_" in os.environ:
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        if not hasattr(libc, "gnu_get_libc_version"):
+            return False  # musl and others have no mallopt of this kind
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
+        mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    )
+
+
+MALLOC_TUNED = tune_malloc()
