@@ -24,6 +24,7 @@ import sys
 import time
 from typing import Any
 
+from descentlab.allocator import release_free_memory
 from descentlab.benchmarks import load
 from descentlab.benchmarks.common import memory_supported, peak_rss, reset_peak_rss
 
@@ -55,6 +56,8 @@ def serve(benchmark: str, framework: str) -> int:
                     step()
                 _answer({"peak_bytes": None})
                 continue
+            gc.collect()
+            release_free_memory()  # freed set-up memory must not hide what training needs
             baseline = reset_peak_rss()
             for _ in range(count):
                 step()

@@ -1,0 +1,41 @@
+"""The glibc malloc tuning applied at import, and its opt-out."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from descentlab import allocator
+
+pytestmark = pytest.mark.skipif(
+    sys.platform != "linux" or allocator._glibc() is None, reason="glibc only"
+)
+
+
+def _tuned_in_subprocess(**env: str) -> str:
+    code = "import descentlab.allocator as a; print(a.MALLOC_TUNED)"
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    full_env.pop("DESCENTLAB_MALLOC_TUNING", None)
+    full_env.update(env)
+    result = subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True,
+                            text=True, check=True)  # fmt: skip
+    return result.stdout.strip()
+
+
+def test_import_tunes_malloc_by_default():
+    assert _tuned_in_subprocess() == "True"
+
+
+def test_tuning_can_be_switched_off():
+    assert _tuned_in_subprocess(DESCENTLAB_MALLOC_TUNING="0") == "False"
+
+
+def test_users_own_glibc_settings_win():
+    assert _tuned_in_subprocess(MALLOC_TRIM_THRESHOLD_="1000000") == "False"
+
+
+def test_free_memory_can_be_released_for_measurements():
+    assert isinstance(allocator.release_free_memory(), bool)
