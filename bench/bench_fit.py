@@ -18,7 +18,7 @@ ratio of each to ``fit + progress`` (> 1: fit is faster).
 
     python bench/bench_fit.py                    # 7 rounds of 10 epochs
     python bench/bench_fit.py --threads 1        # one BLAS / torch thread for everyone
-    python bench/bench_fit.py --markdown docs/benchmarks-fit.md
+    python bench/bench_fit.py --markdown /tmp/fit.md   # then paste into docs/benchmarks.md
 """
 
 from __future__ import annotations
