@@ -180,6 +180,16 @@ def test_float32_by_default_float64_on_request():
     assert dl.randn(2, dtype="float64").dtype == np.float64
 
 
+def test_astype_is_differentiable_and_keeps_the_leaf_dtype():
+    x = dl.tensor([1.0, 2.0], requires_grad=True)
+    y = x.double()
+    assert y.dtype == np.float64 and y.requires_grad
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+    assert x.astype(np.float32) is x
+
+
 def test_set_default_dtype_rejects_other_types():
     with pytest.raises(TypeError, match="float32 or float64"):
         dl.set_default_dtype(np.int32)

@@ -107,7 +107,16 @@ class Tensor:
         self.grad = None
 
     def astype(self, dtype: Any) -> Tensor:
-        return _leaf(self.data.astype(dtype)) if self._ctx is None else self * np.ones((), dtype)
+        """The values as ``dtype``; the gradient flows back cast to this tensor's dtype."""
+        if np.dtype(dtype) == self.dtype:
+            return self
+        return apply(unary.Cast, self, dtype=np.dtype(dtype))
+
+    def double(self) -> Tensor:
+        return self.astype(np.float64)
+
+    def float(self) -> Tensor:
+        return self.astype(np.float32)
 
     def __repr__(self) -> str:
         grad = ", requires_grad=True" if self.requires_grad else ""

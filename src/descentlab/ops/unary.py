@@ -13,6 +13,19 @@ import numpy as np
 from descentlab.ops.base import Op
 
 
+class Cast(Op):
+    name = "cast"
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.saved = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad.astype(ctx.saved),)
+
+
 class Exp(Op):
     name = "exp"
 
