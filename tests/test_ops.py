@@ -165,3 +165,35 @@ def test_non_contiguous_views_match_torch():
     base = np.random.default_rng(0).standard_normal((4, 6))
     view = base.T[::2]  # non-contiguous, strided
     compare_with_torch(lambda a: (a.exp() * a).sum(dim=0), lambda a: (a.exp() * a).sum(0), [view])
+
+
+def _ops_in_graph(output) -> set[str]:
+    names, stack, seen = set(), [output], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or node._ctx is None:
+            continue
+        seen.add(id(node))
+        names.add(node._ctx.name)
+        stack.extend(node._ctx.parents)
+    return names
+
+
+def test_the_catalogue_covers_every_op():
+    from descentlab.ops.base import Op
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    every = {op.name for op in subclasses(Op) if not op.__name__.startswith("_")}
+    every -= {"wrong_square"}  # defined by the test above
+    used = set()
+    rng = np.random.default_rng(0)
+    for case in OP_CASES:
+        inputs = [dl.tensor(a, requires_grad=True, dtype=np.float64) for a in case.inputs(rng)]
+        used |= _ops_in_graph(case.fn(*inputs))
+    # Random and dtype-changing ops cannot be checked by finite differences; they have
+    # their own tests in test_engine.py (dropout's mask and scale, astype's gradient).
+    assert every - used == {"cast", "dropout"}
