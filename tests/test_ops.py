@@ -197,3 +197,27 @@ def test_the_catalogue_covers_every_op():
     # Random and dtype-changing ops cannot be checked by finite differences; they have
     # their own tests in test_engine.py (dropout's mask and scale, astype's gradient).
     assert every - used == {"cast", "dropout"}
+
+
+@pytest.mark.parametrize("layout_threshold", [0, 10**9], ids=["per_image", "batch_wide"])
+@pytest.mark.parametrize(
+    "x_shape, w_shape, options",
+    [
+        ((2, 3, 7, 6), (4, 3, 3, 3), {"padding": 1}),
+        ((2, 2, 9, 8), (3, 2, 3, 2), {"stride": 2, "dilation": 2}),
+        ((3, 2, 8, 7), (2, 2, 2, 3), {"padding": (2, 1), "dilation": (1, 2)}),
+        ((1, 1, 6, 6), (2, 1, 5, 5), {"padding": 2, "stride": (1, 2)}),
+    ],
+)
+def test_both_conv_layouts_match_torch(monkeypatch, layout_threshold, x_shape, w_shape, options):
+    from descentlab.ops import conv
+
+    monkeypatch.setattr(conv, "PER_IMAGE_MIN_PIXELS", layout_threshold)
+    rng = np.random.default_rng(11)
+    arrays = [rng.standard_normal(x_shape), rng.standard_normal(w_shape),
+              rng.standard_normal(w_shape[0])]  # fmt: skip
+    compare_with_torch(
+        lambda x, w, b: dl.functional.conv2d(x, w, b, **options),
+        lambda x, w, b: TF.conv2d(x, w, b, **options),
+        arrays,
+    )

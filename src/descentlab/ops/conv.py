@@ -55,38 +55,56 @@ def crop_hw(x: np.ndarray, padding) -> np.ndarray:
     return x[:, :, ph : x.shape[2] - ph, pw : x.shape[3] - pw]
 
 
-def _scatter_stride_one(grad, w2, padded_shape, kernel, dilation) -> np.ndarray:
-    """Input gradient of a stride-1 convolution as KH*KW adds of long contiguous runs.
+# Below this many output pixels per image, the per-image products are too small to keep
+# both cores busy: one large product over the whole batch is faster (LeNet's 10x10 conv2).
+PER_IMAGE_MIN_PIXELS = 256
 
-    The output gradient is zero-padded to the input's width Wp first. Then the gradient
-    for kernel offset (i, j), flattened over (OH, Wp), lands on the flattened input at
-    offset i*dh*Wp + j*dw as one contiguous run: its padding columns are zeros, so the
-    part of each row that wraps into the next adds nothing. One spare row takes the
-    overhang of the last offsets.
+
+def _add_runs(blocks: np.ndarray, hp: int, wp: int, dilation) -> np.ndarray:
+    """Sum kernel-offset blocks (A, B, KH, KW, OH*Wp) onto images (A, B, Hp, Wp).
+
+    Each block is a gradient already laid out on rows of the input's width Wp (zero in
+    the columns past OW), so offset (i, j) lands on the flattened image at i*dh*Wp + j*dw
+    as one contiguous run; the part of a row that wraps into the next adds zeros. One
+    spare row takes the overhang of the last offsets.
     """
-    n, o, oh, ow = grad.shape
-    _, c, hp, wp = padded_shape
-    kh, kw = kernel
+    lead_a, lead_b, kh, kw, run = blocks.shape
     dh, dw = dilation
-    widened = np.zeros((n, o, oh, wp), dtype=grad.dtype)
-    widened[..., :ow] = grad
-    g_cols = np.matmul(w2.T, widened.reshape(n, o, oh * wp)).reshape(n, c, kh, kw, oh * wp)
-    flat = np.zeros((n, c, (hp + 1) * wp), dtype=grad.dtype)
-    run = oh * wp
+    flat = np.zeros((lead_a, lead_b, (hp + 1) * wp), dtype=blocks.dtype)
     for i in range(kh):
         for j in range(kw):
             start = i * dh * wp + j * dw
-            flat[:, :, start : start + run] += g_cols[:, :, i, j]
-    return flat[:, :, : hp * wp].reshape(n, c, hp, wp)
+            flat[:, :, start : start + run] += blocks[:, :, i, j]
+    return flat[:, :, : hp * wp].reshape(lead_a, lead_b, hp, wp)
+
+
+def _widen(grad: np.ndarray, width: int, channels_first: bool) -> np.ndarray:
+    """The output gradient (N, O, OH, OW) zero-padded on the right to ``width`` columns,
+    as (N, O, OH, width), or (O, N, OH, width) when ``channels_first``."""
+    n, o, oh, ow = grad.shape
+    if channels_first:
+        widened = np.zeros((o, n, oh, width), dtype=grad.dtype)
+        widened[..., :ow] = grad.transpose(1, 0, 2, 3)
+    else:
+        widened = np.zeros((n, o, oh, width), dtype=grad.dtype)
+        widened[..., :ow] = grad
+    return widened
 
 
 class Conv2d(Op):
     """x (N, C, H, W), weight (O, C, KH, KW), bias (O,) -> (N, O, OH, OW).
 
-    The window matrix is laid out (N, C*KH*KW, OH*OW) so that the product with the
-    (O, C*KH*KW) weight matrix lands directly in the contiguous (N, O, OH*OW) layout:
-    every tensor downstream stays NCHW-contiguous, which keeps elementwise ops and
-    pooling on the fast path.
+    Two layouts of the window matrix, chosen by output size:
+
+    - per image, (N, C*KH*KW, OH*OW): the product with the (O, C*KH*KW) weight matrix
+      lands directly in the contiguous (N, O, OH*OW) output, one product per image;
+    - batch-wide, (C*KH*KW, N*OH*OW): one large product for the whole batch, then a
+      small copy back to NCHW; faster when images are small (below PER_IMAGE_MIN_PIXELS
+      output pixels), because the per-image products would be too small to use both cores.
+
+    Outputs and input gradients are always NCHW-contiguous, which keeps elementwise ops and
+    pooling downstream on NumPy's fast path. For stride 1 the input gradient is summed
+    as contiguous runs (:func:`_add_runs`); otherwise by one slice-add per kernel offset.
     """
 
     name = "conv2d"
@@ -98,31 +116,68 @@ class Conv2d(Op):
         xp = pad_hw(x, padding)
         win = windows(xp, (kh, kw), stride, dilation)
         oh, ow = win.shape[2:4]
-        cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, oh * ow)
         w2 = weight.reshape(o, -1)
-        out = np.matmul(w2, cols)
-        if bias is not None:
-            out += bias[:, None]
-        ctx.saved = (cols, w2, xp.shape, (n, c, oh, ow), weight.shape, stride, padding, dilation)
-        return out.reshape(n, o, oh, ow)
+        per_image = oh * ow >= PER_IMAGE_MIN_PIXELS
+        if per_image:
+            cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, oh * ow)
+            out = np.matmul(w2, cols)
+            if bias is not None:
+                out += bias[:, None]
+            out = out.reshape(n, o, oh, ow)
+        else:
+            cols = win.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)
+            out = w2 @ cols
+            if bias is not None:
+                out += bias[:, None]
+            out = np.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
+        ctx.saved = (cols, w2, per_image, xp.shape, weight.shape, stride, padding, dilation)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        cols, w2, padded_shape, (n, c, oh, ow), w_shape, stride, padding, dilation = ctx.saved
+        cols, w2, per_image, padded_shape, w_shape, stride, padding, dilation = ctx.saved
         need = ctx.needs_input_grad
-        o, _, kh, kw = w_shape
-        g3 = grad.reshape(n, o, oh * ow)
+        n, o, oh, ow = grad.shape
+        _, c, hp, wp = padded_shape
+        kernel = w_shape[2:]
         grad_x = grad_w = grad_b = None
+        if per_image:
+            g = grad.reshape(n, o, oh * ow)
+            if need[1]:
+                grad_w = np.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0)
+            if len(need) > 2 and need[2]:
+                grad_b = g.sum(axis=(0, 2))
+        else:
+            g = grad.transpose(1, 0, 2, 3).reshape(o, n * oh * ow)
+            if need[1]:
+                grad_w = g @ cols.T
+            if len(need) > 2 and need[2]:
+                grad_b = g.sum(axis=1)
         if need[0]:
-            if stride == (1, 1):
-                scattered = _scatter_stride_one(grad, w2, padded_shape, (kh, kw), dilation)
-            else:
-                g_cols = np.matmul(w2.T, g3).reshape(n, c, kh, kw, oh, ow)
-                g_cols = g_cols.transpose(0, 1, 4, 5, 2, 3)
-                scattered = scatter_windows(g_cols, padded_shape, (kh, kw), stride, dilation)
-            grad_x = crop_hw(scattered, padding)
-        if need[1]:
-            grad_w = np.matmul(g3, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w_shape)
-        if len(need) > 2 and need[2]:
-            grad_b = g3.sum(axis=(0, 2))
+            grad_x = crop_hw(_input_grad(grad, g, w2, per_image, padded_shape, kernel, stride,
+                                         dilation), padding)  # fmt: skip
+            if not per_image:
+                grad_x = np.ascontiguousarray(grad_x)
+        if grad_w is not None:
+            grad_w = grad_w.reshape(w_shape)
         return (grad_x, grad_w) if len(need) == 2 else (grad_x, grad_w, grad_b)
+
+
+def _input_grad(grad, g, w2, per_image, padded_shape, kernel, stride, dilation) -> np.ndarray:
+    """Gradient of the padded input: windows' gradients W^T g, summed back onto the image."""
+    n, o, oh, ow = grad.shape
+    _, c, hp, wp = padded_shape
+    kh, kw = kernel
+    if stride == (1, 1):
+        widened = _widen(grad, wp, channels_first=not per_image)
+        run = oh * wp
+        if per_image:
+            blocks = np.matmul(w2.T, widened.reshape(n, o, run)).reshape(n, c, kh, kw, run)
+            return _add_runs(blocks, hp, wp, dilation)
+        blocks = (w2.T @ widened.reshape(o, n * run)).reshape(c, kh, kw, n, run)
+        return _add_runs(blocks.transpose(0, 3, 1, 2, 4), hp, wp, dilation).transpose(1, 0, 2, 3)
+    if per_image:
+        g_cols = np.matmul(w2.T, g).reshape(n, c, kh, kw, oh, ow).transpose(0, 1, 4, 5, 2, 3)
+    else:
+        g_cols = (w2.T @ g).reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 4, 5, 1, 2)
+    return scatter_windows(g_cols, padded_shape, kernel, stride, dilation)
