@@ -259,6 +259,15 @@ def _check_reduction(op: str, reduction: str) -> None:
         raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, received {reduction!r}")
 
 
+def _reduce_loss(loss: Tensor, reduction: str) -> Tensor:
+    """Per-element losses, their mean or their sum, as ``reduction`` asks."""
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
 def _check_same_shape(op: str, input: Tensor, target: Tensor) -> None:
     if input.shape != target.shape:
         raise ValueError(
@@ -279,8 +288,7 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     _check_reduction("l1_loss", reduction)
     target = _lift(target, input)
     _check_same_shape("l1_loss", input, target)
-    loss = (input - target).abs()
-    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+    return _reduce_loss((input - target).abs(), reduction)
 
 
 def _class_target(op: str, logits: Tensor, target: Any) -> Tensor:
@@ -354,8 +362,7 @@ def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     target = _class_target("nll_loss", input, target)
     if target.dtype.kind not in "iu":
         raise ValueError("nll_loss: target must hold class indices (an integer tensor)")
-    picked = -input[np.arange(input.shape[0]), target.data]
-    return picked.mean() if reduction == "mean" else picked.sum() if reduction == "sum" else picked
+    return _reduce_loss(-input[np.arange(input.shape[0]), target.data], reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean",
@@ -394,8 +401,7 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
     hinge = (margin - correct + input).relu()
     if p == 2:
         hinge = hinge * hinge
-    loss = (hinge * others).sum(1) / classes
-    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+    return _reduce_loss((hinge * others).sum(1) / classes, reduction)
 
 
 hinge_loss = multi_margin_loss

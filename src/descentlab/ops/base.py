@@ -23,7 +23,7 @@ import numpy as np
 class Op:
     """Base class of every differentiable operation (see the module docstring)."""
 
-    __slots__ = ("parents", "needs_input_grad", "saved", "__dict__")
+    __slots__ = ("parents", "needs_input_grad", "saved")
     name = "op"
 
     def __init__(self) -> None:

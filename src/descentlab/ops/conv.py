@@ -15,10 +15,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 from descentlab.ops.base import Op
 
 
-def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
-
-
 def windows(x: np.ndarray, kernel, stride, dilation) -> np.ndarray:
     """Strided view (N, C, OH, OW, KH, KW) of the windows of x (N, C, H, W); no copy."""
     kh, kw = kernel

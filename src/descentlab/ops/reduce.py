@@ -14,11 +14,23 @@ import numpy as np
 from descentlab.ops.base import Op
 
 
+def restore_reduced_axes(grad: np.ndarray, axis, keepdims: bool) -> np.ndarray:
+    """Give a reduced result back the axes it lost (as size 1), so it broadcasts."""
+    if axis is not None and not keepdims:
+        return np.expand_dims(grad, axis)
+    return grad
+
+
+def drop_reduced_axes(out: np.ndarray, axis, keepdims: bool) -> np.ndarray:
+    """Remove the size-1 axes of a reduction computed with keepdims=True, unless asked."""
+    if keepdims:
+        return out
+    return out.reshape(()) if axis is None else np.squeeze(out, axis=axis)
+
+
 def _expand_back(grad: np.ndarray, shape: tuple[int, ...], axis, keepdims: bool) -> np.ndarray:
     """Give a reduced gradient its reduced axes back, then broadcast to ``shape``."""
-    if axis is not None and not keepdims:
-        grad = np.expand_dims(grad, axis)
-    return np.broadcast_to(grad, shape)
+    return np.broadcast_to(restore_reduced_axes(grad, axis, keepdims), shape)
 
 
 def _count(shape: tuple[int, ...], axis) -> int:
@@ -79,8 +91,7 @@ class Var(Op):
     @staticmethod
     def backward(ctx, grad):
         centred, axis, keepdims, denom = ctx.saved
-        if axis is not None and not keepdims:
-            grad = np.expand_dims(grad, axis)
+        grad = restore_reduced_axes(grad, axis, keepdims)
         with np.errstate(divide="ignore", invalid="ignore"):
             return (grad * (2.0 / denom) * centred,)
 
@@ -96,15 +107,12 @@ class _Extreme(Op):
         _reject_empty(cls.name, a.shape, axis)
         out = cls._pick(a, axis=axis, keepdims=True)
         ctx.saved = (a, out, axis, keepdims)
-        if keepdims:
-            return out
-        return out.reshape(()) if axis is None else np.squeeze(out, axis=axis)
+        return drop_reduced_axes(out, axis, keepdims)
 
     @classmethod
     def backward(cls, ctx, grad):
         a, out, axis, keepdims = ctx.saved
-        if axis is not None and not keepdims:
-            grad = np.expand_dims(grad, axis)
+        grad = restore_reduced_axes(grad, axis, keepdims)
         if axis is None or isinstance(axis, tuple):
             # Whole-tensor (or multi-axis) extreme: share evenly among ties.
             mask = a == out

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from descentlab.ops.base import Op
+from descentlab.ops.reduce import drop_reduced_axes, restore_reduced_axes
+from descentlab.ops.unary import stable_sigmoid, stable_softplus
 
 
 def _log_softmax(a: np.ndarray, axis: int) -> np.ndarray:
@@ -59,16 +61,12 @@ class LogSumExp(Op):
         peak = np.where(np.isfinite(peak), peak, 0)
         out = np.log(np.exp(a - peak).sum(axis=axis, keepdims=True)) + peak
         ctx.saved = (a, out, axis, keepdims)
-        if keepdims:
-            return out
-        return out.reshape(()) if axis is None else np.squeeze(out, axis=axis)
+        return drop_reduced_axes(out, axis, keepdims)
 
     @staticmethod
     def backward(ctx, grad):
         a, out, axis, keepdims = ctx.saved
-        if axis is not None and not keepdims:
-            grad = np.expand_dims(grad, axis)
-        return (grad * np.exp(a - out),)
+        return (restore_reduced_axes(grad, axis, keepdims) * np.exp(a - out),)
 
 
 def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
@@ -166,7 +164,7 @@ class BCEWithLogits(Op):
 
     @staticmethod
     def forward(ctx, x, y, pos_weight, reduction: str):
-        softplus_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+        softplus_neg = stable_softplus(-x)
         weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
         ctx.saved = (x, y, pos_weight, weight, softplus_neg, reduction)
         return _reduce((1 - y) * x + weight * softplus_neg, reduction)
@@ -174,8 +172,7 @@ class BCEWithLogits(Op):
     @staticmethod
     def backward(ctx, grad):
         x, y, pos_weight, weight, softplus_neg, reduction = ctx.saved
-        e = np.exp(-np.abs(x))
-        sig_neg = np.where(x >= 0, e / (1 + e), 1 / (1 + e))
+        sig_neg = stable_sigmoid(-x)
         scale = _reduction_scale(grad, x.size, reduction)
         d_x = ((1 - y) - weight * sig_neg) * scale
         d_y = None

@@ -13,6 +13,17 @@ import numpy as np
 from descentlab.ops.base import Op
 
 
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)) without overflow: exp is only ever taken of -|x|."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def stable_softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + exp(x)) = max(x, 0) + log(1 + exp(-|x|)), finite for any x."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
 class Cast(Op):
     name = "cast"
 
@@ -159,9 +170,7 @@ class Sigmoid(Op):
 
     @staticmethod
     def forward(ctx, a):
-        # exp of -|x| never overflows; the two branches agree where both are finite.
-        e = np.exp(-np.abs(a))
-        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        out = stable_sigmoid(a)
         ctx.saved = out
         return out
 
@@ -251,16 +260,15 @@ class Softplus(Op):
     def forward(ctx, a, beta: float, threshold: float):
         ctx.saved = (a, beta, threshold)
         z = a * beta
-        soft = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
+        soft = stable_softplus(z) / beta
         return np.where(z > threshold, a, soft)
 
     @staticmethod
     def backward(ctx, grad):
         a, beta, threshold = ctx.saved
         z = a * beta
-        e = np.exp(-np.abs(z))
-        sig = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-        return (grad * np.where(z > threshold, 1.0, sig).astype(grad.dtype, copy=False),)
+        slope = np.where(z > threshold, 1.0, stable_sigmoid(z))
+        return (grad * slope.astype(grad.dtype, copy=False),)
 
 
 class SiLU(Op):
@@ -268,8 +276,7 @@ class SiLU(Op):
 
     @staticmethod
     def forward(ctx, a):
-        e = np.exp(-np.abs(a))
-        sig = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        sig = stable_sigmoid(a)
         ctx.saved = (a, sig)
         return a * sig
 
