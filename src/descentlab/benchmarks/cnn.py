@@ -14,11 +14,18 @@ Run: ``python bench/bench_cnn.py`` or ``descentlab bench --only cnn``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from descentlab.benchmarks.common import StepFn, time_interleaved, torch_or_none
+from descentlab.benchmarks.common import (
+    StepFn,
+    build_steps,
+    module_step,
+    time_interleaved,
+    torch_or_none,
+)
 
 NAME = "cnn"
 BATCH = 64
@@ -64,12 +71,10 @@ def initial_weights(seed: int = 1) -> list[np.ndarray]:
     return params
 
 
-def descentlab_step(batch: int = BATCH) -> StepFn:
-    import descentlab as dl
-    from descentlab import nn, optim
-
+def build_lenet(nn: Any) -> Any:
+    """The LeNet of this benchmark, from ``descentlab.nn`` or ``torch.nn`` (same names)."""
     (o1, c1, k1, p1), (o2, c2, k2, p2) = CONVS
-    model = nn.Sequential(
+    return nn.Sequential(
         nn.Conv2d(c1, o1, k1, padding=p1),
         nn.ReLU(),
         nn.MaxPool2d(2),
@@ -83,20 +88,19 @@ def descentlab_step(batch: int = BATCH) -> StepFn:
         nn.ReLU(),
         nn.Linear(FCS[2], FCS[3]),
     )
+
+
+def descentlab_step(batch: int = BATCH) -> StepFn:
+    import descentlab as dl
+    from descentlab import nn, optim
+
+    model = build_lenet(nn)
     model.load_state_dict(dict(zip(model.state_dict(), initial_weights())))
     loss_fn = nn.CrossEntropyLoss()
     opt = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     x, y = synthetic_batch(batch)
     xs, ys = dl.tensor(x), dl.tensor(y)
-
-    def step() -> float:
-        opt.zero_grad()
-        loss = loss_fn(model(xs), ys)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return module_step(model, loss_fn, opt, xs, ys)
 
 
 # ------------------------------------------------------------- hand-written NumPy
@@ -205,21 +209,7 @@ def torch_step(batch: int = BATCH) -> StepFn | None:
     if torch is None:
         return None
     nn = torch.nn
-    (o1, c1, k1, p1), (o2, c2, k2, p2) = CONVS
-    model = nn.Sequential(
-        nn.Conv2d(c1, o1, k1, padding=p1),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(c2, o2, k2, padding=p2),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(FCS[0], FCS[1]),
-        nn.ReLU(),
-        nn.Linear(FCS[1], FCS[2]),
-        nn.ReLU(),
-        nn.Linear(FCS[2], FCS[3]),
-    )
+    model = build_lenet(nn)
     with torch.no_grad():
         for p, value in zip(model.parameters(), initial_weights()):
             p.copy_(torch.from_numpy(value))
@@ -227,15 +217,7 @@ def torch_step(batch: int = BATCH) -> StepFn | None:
     opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     x, y = synthetic_batch(batch)
     xs, ys = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step() -> float:
-        opt.zero_grad()
-        loss = loss_fn(model(xs), ys)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return module_step(model, loss_fn, opt, xs, ys)
 
 
 BUILDERS = {"descentlab": descentlab_step, "numpy": numpy_step, "pytorch": torch_step}
@@ -247,12 +229,7 @@ def make_steps(frameworks: Iterable[str] | None = None, small: bool = False) -> 
     ``small`` uses a batch of 2 (the memory benchmark's warm-up).
     """
     batch = _SMALL_BATCH if small else BATCH
-    steps = {}
-    for name in frameworks or BUILDERS:
-        fn = BUILDERS[name](batch)
-        if fn is not None:
-            steps[name] = fn
-    return steps
+    return build_steps(BUILDERS, frameworks, batch)
 
 
 def run(repeats: int = REPEATS, iterations: int = ITERATIONS) -> dict[str, float]:

@@ -60,6 +60,30 @@ def torch_or_none() -> Any:
     return torch
 
 
+def module_step(model: Any, loss_fn: Any, optimizer: Any, inputs: Any, targets: Any) -> StepFn:
+    """One training step of a module: the same code for descentlab and PyTorch (same API)."""
+
+    def step() -> float:
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def build_steps(builders: Mapping[str, Callable[..., StepFn | None]],
+                frameworks: Iterable[str] | None, *args: Any) -> dict[str, StepFn]:  # fmt: skip
+    """framework -> step for those asked (default all) whose builder returns one (installed)."""
+    steps = {}
+    for name in frameworks or builders:
+        fn = builders[name](*args)
+        if fn is not None:
+            steps[name] = fn
+    return steps
+
+
 def time_interleaved(
     steps: Mapping[str, StepFn],
     repeats: int = 7,

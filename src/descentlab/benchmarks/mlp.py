@@ -12,10 +12,17 @@ Run: ``python bench/bench_mlp.py`` or ``descentlab bench --only mlp``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-from descentlab.benchmarks.common import StepFn, time_interleaved, torch_or_none
+from descentlab.benchmarks.common import (
+    StepFn,
+    build_steps,
+    module_step,
+    time_interleaved,
+    torch_or_none,
+)
 
 NAME = "mlp"
 SIZES = (784, 512, 256, 10)
@@ -60,28 +67,25 @@ def initial_weights(sizes: tuple[int, ...] = SIZES, seed: int = 1) -> list[np.nd
     return params
 
 
+def build_mlp(nn: Any, sizes: tuple[int, ...]) -> Any:
+    """Linear layers with ReLU between them, from ``descentlab.nn`` or ``torch.nn``."""
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
+    return nn.Sequential(*layers[:-1])
+
+
 def descentlab_step(sizes: tuple[int, ...] = SIZES, batch: int = BATCH) -> StepFn:
     import descentlab as dl
     from descentlab import nn, optim
 
-    layers: list[nn.Module] = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
-    model = nn.Sequential(*layers[:-1])
+    model = build_mlp(nn, sizes)
     model.load_state_dict(dict(zip(model.state_dict(), initial_weights(sizes))))
     loss_fn = nn.CrossEntropyLoss()
     opt = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     x, y = synthetic_batch(sizes, batch)
     xs, ys = dl.tensor(x), dl.tensor(y)
-
-    def step() -> float:
-        opt.zero_grad()
-        loss = loss_fn(model(xs), ys)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return module_step(model, loss_fn, opt, xs, ys)
 
 
 def numpy_step(sizes: tuple[int, ...] = SIZES, batch: int = BATCH) -> StepFn:
@@ -132,10 +136,7 @@ def torch_step(sizes: tuple[int, ...] = SIZES, batch: int = BATCH) -> StepFn | N
     torch = torch_or_none()
     if torch is None:
         return None
-    layers: list = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])
+    model = build_mlp(torch.nn, sizes)
     with torch.no_grad():
         for p, value in zip(model.parameters(), initial_weights(sizes)):
             p.copy_(torch.from_numpy(value))
@@ -143,15 +144,7 @@ def torch_step(sizes: tuple[int, ...] = SIZES, batch: int = BATCH) -> StepFn | N
     opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     x, y = synthetic_batch(sizes, batch)
     xs, ys = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step() -> float:
-        opt.zero_grad()
-        loss = loss_fn(model(xs), ys)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return module_step(model, loss_fn, opt, xs, ys)
 
 
 BUILDERS = {"descentlab": descentlab_step, "numpy": numpy_step, "pytorch": torch_step}
@@ -163,12 +156,7 @@ def make_steps(frameworks: Iterable[str] | None = None, small: bool = False) -> 
     ``small`` builds a small network of the same layers (the memory benchmark's warm-up).
     """
     sizes, batch = _SMALL if small else (SIZES, BATCH)
-    steps = {}
-    for name in frameworks or BUILDERS:
-        fn = BUILDERS[name](sizes, batch)
-        if fn is not None:
-            steps[name] = fn
-    return steps
+    return build_steps(BUILDERS, frameworks, sizes, batch)
 
 
 def run(repeats: int = REPEATS, iterations: int = ITERATIONS) -> dict[str, float]:

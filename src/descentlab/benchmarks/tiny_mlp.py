@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from descentlab.benchmarks.common import StepFn, time_interleaved, torch_or_none
+from descentlab.benchmarks.common import StepFn, build_steps, time_interleaved, torch_or_none
 
 NAME = "tiny_mlp"
 LR = 0.05
@@ -116,13 +116,7 @@ def make_steps(frameworks: Iterable[str] | None = None, small: bool = False) -> 
     The network is already small: ``small`` changes nothing (it is accepted so that every
     benchmark module has the same interface).
     """
-    x, y = moons_data()
-    steps = {}
-    for name in frameworks or BUILDERS:
-        fn = BUILDERS[name](x, y)
-        if fn is not None:
-            steps[name] = fn
-    return steps
+    return build_steps(BUILDERS, frameworks, *moons_data())
 
 
 def run(repeats: int = REPEATS, iterations: int = ITERATIONS) -> dict[str, float]:
