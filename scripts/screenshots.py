@@ -13,47 +13,14 @@ for the index). Exits with 1 if a page logged a console error or asked for anyth
 from __future__ import annotations
 
 import argparse
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/lib/chromium/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_serving(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the lab exited early with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_dash-layout", timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    raise SystemExit(f"the lab did not answer on {url} within {timeout} s")
+# The browser tests' helpers: one launch recipe and one way to start and stop the lab.
+sys.path.insert(0, str(ROOT / "tests" / "lab"))
+from labkit import CHROMIUM, CHROMIUM_ARGS, free_port, is_local, stop, wait_until_serving  # noqa: E402
 
 
 def wait_for_figures(page, timeout_ms: int = 15_000) -> None:
@@ -132,9 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             page.on(
                 "request",
                 lambda req: (
-                    None
-                    if urlsplit(req.url).hostname in ("127.0.0.1", None)
-                    else problems.append(f"outside request: {req.url}")
+                    None if is_local(req.url) else problems.append(f"outside request: {req.url}")
                 ),
             )
             for name, path, ready, pose in targets:
@@ -151,8 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc)
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0
