@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from descentlab import allocator
@@ -37,5 +38,18 @@ def test_users_own_glibc_settings_win():
     assert _tuned_in_subprocess(MALLOC_TRIM_THRESHOLD_="1000000") == "False"
 
 
-def test_free_memory_can_be_released_for_measurements():
-    assert isinstance(allocator.release_free_memory(), bool)
+def _resident_kib() -> int:
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1])
+
+
+@pytest.mark.skipif(not allocator.MALLOC_TUNED, reason="the tuning is switched off here")
+def test_freed_heap_memory_stays_until_released_for_measurements():
+    # 16 MiB is under the tuned mmap threshold, so it comes from the heap, and under the
+    # trim threshold, so freeing it leaves it resident: only malloc_trim hands it back.
+    block = np.ones(4 * 2**20, dtype=np.float32)
+    del block
+    before = _resident_kib()
+    assert allocator.release_free_memory() is True
+    assert before - _resident_kib() >= 12 * 1024
