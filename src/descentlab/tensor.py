@@ -10,6 +10,7 @@ op's backward once, sums gradients that meet at a node, and leaves the result in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -445,8 +446,8 @@ def _shape_arg(args: Sequence[Any]) -> tuple[int, ...]:
 
 
 def _resolve_shape(current: tuple[int, ...], requested: tuple[int, ...]) -> tuple[int, ...]:
-    size = int(np.prod(current))
-    known = int(np.prod([d for d in requested if d != -1]))
+    size = math.prod(current)
+    known = math.prod(d for d in requested if d != -1)
     free = [i for i, d in enumerate(requested) if d == -1]
     valid = len(free) <= 1 and all(d >= 0 or d == -1 for d in requested)
     if valid and free and known and size % known == 0:
