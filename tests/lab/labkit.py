@@ -6,6 +6,7 @@ Imported by tests/lab/conftest.py and by the test modules (``from labkit import 
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -155,7 +156,7 @@ class Lab:
         """The traces of a dcc.Graph as plain lists (None until Plotly has drawn it)."""
         return self.page.evaluate(_READ_TRACES_JS, graph_id)
 
-    def wait_for_traces(self, graph_id: str, timeout: float = 10.0) -> list[dict[str, Any]]:
+    def wait_for_traces(self, graph_id: str, timeout: float = 30.0) -> list[dict[str, Any]]:
         return self.wait_for(lambda: self.traces(graph_id), timeout=timeout)
 
     def click_at(self, graph_id: str, x: float, y: float) -> None:
@@ -171,14 +172,36 @@ class Lab:
         return self.page.inner_text(f"#{element_id}")
 
     def slide(self, slider_id: str, key: str = "ArrowRight", times: int = 1) -> None:
-        """Move a Dash 4 (Radix) slider with the keyboard."""
-        handle = self.page.locator(f"#{slider_id} [role=slider]")
+        """Move a Dash 4 (Radix) slider with the keyboard (the slider of a number box
+        ``slider_id`` made by ``widgets.slider_box``, or a bare slider of that id)."""
+        paired = self.page.locator(f"#{slider_id}-slider [role=slider]")
+        handle = paired if paired.count() else self.page.locator(f"#{slider_id} [role=slider]")
         handle.focus()
         for _ in range(times):
             handle.press(key)
 
+    def enter(self, selector: str, value: str) -> None:
+        """Type ``value`` into a box and press Enter (which commits it)."""
+        self.page.fill(selector, value)
+        self.page.press(selector, "Enter")
+
+    def wait_text(self, selector: str, pattern: str, timeout: float = 30.0) -> str:
+        """Poll the text of ``selector`` until it matches the regex ``pattern``; return it."""
+        regex = re.compile(pattern)
+
+        def read() -> str | None:
+            text = self.page.inner_text(selector)
+            return text if regex.search(text) else None
+
+        return self.wait_for(read, timeout=timeout)
+
+    def cell(self, table: str, node: str, kind: str, page: Any = None) -> str:
+        """The ``kind`` ("value" or "grad") cell of a circuit table's row for ``node``."""
+        page = page or self.page
+        return page.inner_text(f"#{table} tr[data-node='{node}'] td.{kind}").strip()
+
     def wait_for(
-        self, condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05
+        self, condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05
     ) -> Any:
         """Poll ``condition`` until it returns something truthy; return that value."""
         deadline = time.monotonic() + timeout
@@ -190,7 +213,7 @@ class Lab:
                 raise AssertionError(f"condition not met within {timeout} s")
             self.page.wait_for_timeout(interval * 1000)
 
-    def wait_for_change(self, read: Callable[[], Any], old: Any, timeout: float = 10.0) -> Any:
+    def wait_for_change(self, read: Callable[[], Any], old: Any, timeout: float = 30.0) -> Any:
         """Poll ``read()`` until it differs from ``old``; return the new value."""
         box: list[Any] = []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, dcc, html
 
+from descentlab.lab import widgets as w
 from descentlab.lab.compute.gates import LIMIT, gate_patterns
 
 ORDER = 8
@@ -22,14 +23,16 @@ EXPLANATION = (
     "learns nothing from that example."
 )
 
-_SLIDER = {"min": -10, "max": 10, "step": 0.5, "allow_direct_input": True, "marks": None}
+LOW, HIGH, STEP = -10.0, 10.0, 0.5  # the sliders; a typed value may go beyond
+ADDRESS = (
+    w.Field("x", "gates-x"),
+    w.Field("y", "gates-y"),
+    w.Field("upstream", "gates-upstream"),
+)
 
 
 def _control(label: str, id_: str, value: float) -> html.Div:
-    return html.Div(
-        [html.Label(label, htmlFor=id_), dcc.Slider(id=id_, value=value, **_SLIDER)],
-        className="lab-control lab-control-wide",
-    )
+    return w.control(label, w.slider_box(id_, LOW, HIGH, STEP, value), wide=True)
 
 
 def layout() -> html.Div:
@@ -110,6 +113,8 @@ def render(x: float, y: float, upstream: float) -> tuple[list, dict, str]:
 
 
 def register_callbacks(app: dash.Dash) -> None:
+    for name in ("x", "y", "upstream"):
+        w.link_slider(app, f"gates-{name}", LOW, HIGH)
     app.callback(
         Output("gates-table", "children"),
         Output("gates-figure", "figure"),
