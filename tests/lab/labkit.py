@@ -162,6 +162,7 @@ class Lab:
     def click_at(self, graph_id: str, x: float, y: float) -> None:
         """Click a Plotly graph at data coordinates (x, y) (hover first: Plotly reports a click
         on the point it is hovering, the nearest grid point of a contour)."""
+        self.page.locator(f"#{graph_id}").scroll_into_view_if_needed()
         px, py = self.page.evaluate(_DATA_TO_PIXEL_JS, [graph_id, x, y])
         self.page.mouse.move(px - 3, py - 3)
         self.page.mouse.move(px, py)

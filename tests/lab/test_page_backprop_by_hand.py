@@ -19,10 +19,11 @@ def test_backprop_by_hand_values_and_update(lab):
     assert (
         lab.text("backprop-by-hand-da2-dw1") == "3" and lab.text("backprop-by-hand-da2-dw2") == "2"
     )
+    # the course's rule by default: w <- w + lr dL/dw, 0.5 + 0.1 * 3 and 1.5 + 0.1 * 2
     page.click("#backprop-by-hand-apply")
-    lab.wait_for(lambda: page.input_value("#backprop-by-hand-w1") == "0.95")
-    assert page.input_value("#backprop-by-hand-w2") == "1.8"
-    lab.wait_for(lambda: lab.text("backprop-by-hand-z1") == "2.9")
+    lab.wait_for(lambda: page.input_value("#backprop-by-hand-w1") == "0.8")
+    assert page.input_value("#backprop-by-hand-w2") == "1.7"
+    lab.wait_for(lambda: lab.text("backprop-by-hand-z1") == "2.6")
     page.fill("#backprop-by-hand-lr", "-3")
     page.press("#backprop-by-hand-lr", "Enter")
     lab.wait_text("#backprop-by-hand-error", r"The learning rate must be between 0 and 10")

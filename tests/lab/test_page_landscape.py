@@ -31,11 +31,11 @@ def test_landscape_click_places_the_start_and_steps_go_downhill(lab):
     text = lab.wait_for_change(lambda: lab.text("landscape-readout"), before)
     x, y = _numbers(text, "point (x, y)")
     assert abs(x - 1.5) < 0.1 and abs(y + 1.0) < 0.1  # a contour reports its nearest grid point
-    loss0 = _numbers(text, "loss f(x, y)")[0]
+    loss0 = _numbers(text, "f(x, y)")[0]
     assert loss0 == pytest.approx(x * x + y * y, rel=1e-3)  # the readout shows 5 digits
     lab.page.click("#landscape-step")
     text = lab.wait_for(lambda: (t := lab.text("landscape-readout")) and "step 1" in t and t)
-    assert _numbers(text, "loss f(x, y)")[0] < loss0
+    assert _numbers(text, "f(x, y)")[0] < loss0
     path = lab.traces("landscape-graph")[2]
     assert len(path["x"]) == 2 and path["x"][1] == pytest.approx(
         0.8 * path["x"][0]

@@ -478,6 +478,9 @@ function(k, data) {
       const root = document.getElementById(g.id);
       const gd = root && root.querySelector('.js-plotly-plot');
       if (!gd || !gd.data || !window.Plotly) continue;
+      // the last frame is the figure as the server sent it: touch it only to undo a cut
+      if (k >= n && !gd._labCut) continue;
+      gd._labCut = k < n;
       const cut = (a) => a.slice(
         0, data.proportional && n ? Math.round(k / n * (a.length - 1)) + 1 : k + 1);
       window.Plotly.restyle(gd, {x: g.x.map(cut), y: g.y.map(cut)}, g.traces);
