@@ -237,6 +237,7 @@ def run(
     progress: bool = False,
     console=None,
     plots: bool | None = None,
+    callbacks: list[Callback] = (),
 ) -> RunResult:
     """Train the experiment ``cfg`` describes; write the run directory when given.
 
@@ -247,6 +248,7 @@ def run(
         resume: continue from ``run_dir/checkpoints/last.npz``.
         progress: show the live progress bar.
         plots: write PNGs (default: ``cfg["train"]["plots"]``).
+        callbacks: extra callbacks, run after the ones the config asks for (a sweep's pruner).
     """
     from descentlab.train.loop import evaluate, fit
 
@@ -279,7 +281,7 @@ def run(
         exp.train_loader,
         exp.val,
         epochs=cfg["train"]["epochs"],
-        callbacks=exp.callbacks(out, progress=progress, console=console),
+        callbacks=[*exp.callbacks(out, progress=progress, console=console), *callbacks],
         resume=(out / "checkpoints") if resume and out is not None else None,
         config=cfg,
     )
