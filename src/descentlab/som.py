@@ -72,6 +72,7 @@ class SOMRun:
         weights: (k, rows, cols, dim) the map at each snapshot.
         lr, sigma: (k,) the learning rate and radius used by the step before each snapshot.
         quantization_error: (k,) on the training data at each snapshot.
+        order: (steps,) the sample index used at each step.
     """
 
     steps: np.ndarray
@@ -79,6 +80,7 @@ class SOMRun:
     lr: np.ndarray
     sigma: np.ndarray
     quantization_error: np.ndarray
+    order: np.ndarray
 
 
 def _choice(name: str, value: str, allowed: dict) -> str:
@@ -205,7 +207,12 @@ class SOM:
         return idx
 
     def train(
-        self, data: Any, steps: int, order: Any = "sequential", record_every: int | None = None
+        self,
+        data: Any,
+        steps: int,
+        order: Any = "sequential",
+        record_every: int | None = None,
+        callback: Callable[[int, float], None] | None = None,
     ) -> SOMRun:
         """Train for ``steps`` single-sample steps on ``data`` (n, dim).
 
@@ -213,6 +220,7 @@ class SOM:
             order: see :meth:`sample_order`.
             record_every: keep a snapshot every this many steps (and the first and last
                 maps); None keeps only those two.
+            callback: ``callback(step, quantization_error)`` after each snapshot.
 
         Returns:
             a :class:`SOMRun` with the snapshots.
@@ -232,8 +240,10 @@ class SOM:
             if (t + 1) % every == 0 or t + 1 == steps:
                 lr, sigma = self.schedule(t, steps)
                 snaps.append((t + 1, self.weights.copy(), lr, sigma, self.quantization_error(data)))
+                if callback is not None:
+                    callback(t + 1, snaps[-1][4])
         cols = list(zip(*snaps))
-        return SOMRun(*(np.array(c) for c in cols))
+        return SOMRun(*(np.array(c) for c in cols), order=idx)
 
     # -- measures ------------------------------------------------------------------------
 

@@ -12,7 +12,19 @@ import argparse
 import importlib
 import sys
 
-COMMAND_MODULES = ("train", "lr_find", "compare", "sweep", "graph", "gradcheck", "lab", "bench")
+COMMAND_MODULES = (
+    "train",
+    "lr_find",
+    "compare",
+    "sweep",
+    "graph",
+    "gradcheck",
+    "lab",
+    "bench",
+    "rl",
+    "som",
+    "tree",
+)
 
 
 class UsageError(Exception):
