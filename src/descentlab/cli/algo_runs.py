@@ -34,6 +34,11 @@ def write_run(
         History(rows).to_csv(run_dir / "history.csv")
 
 
+def say(console, text: str) -> None:
+    """Print one plain line: no markup, no highlighting, no wrapping mid-line."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 @contextmanager
 def progress_bar(total: int, description: str, enabled: bool, console) -> Iterator[Any]:
     """A rich progress bar over ``total`` items; yields ``update(completed, text)``."""

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from descentlab.cli import UsageError
-from descentlab.cli.algo_runs import progress_bar, run_dir_for, write_run
+from descentlab.cli.algo_runs import progress_bar, run_dir_for, say, write_run
 
 # per environment: (episodes, alpha, gamma, epsilon start, end, decay episodes)
 TABULAR_DEFAULTS = {
@@ -100,11 +100,11 @@ def _tabular(args: argparse.Namespace, console) -> dict[str, Any]:
     }
     layout = rl.grid_layout(env)
     arrows = ACTION_ARROWS[args.env]
-    console.print("greedy policy:", highlight=False, soft_wrap=True)
+    say(console, "greedy policy:")
     cols = len(layout[0])
     for r, line in enumerate(layout):
         cells = [ch if ch in "GHC" else arrows[policy[r * cols + c]] for c, ch in enumerate(line)]
-        console.print("  " + " ".join(cells), highlight=False, soft_wrap=True)
+        say(console, "  " + " ".join(cells))
     return {"rows": rows, "metrics": metrics, "run": run, "layout": layout, "arrows": arrows}
 
 
@@ -186,22 +186,20 @@ def run_command(args: argparse.Namespace) -> int:
     m = result["metrics"]
     if args.env == "cartpole":
         solved = f"solved at episode {m['solved_at']}" if m["solved_at"] else "not solved"
-        console.print(
+        say(
+            console,
             f"{solved}: mean return over the last 100 episodes {m['final_moving_average']:.1f} "
             f"(target {args.target:g}), {m['episodes_run']} episodes, "
             f"{m['wall_seconds']:.1f} s",
-            highlight=False,
-            soft_wrap=True,
         )
     else:
-        console.print(
+        say(
+            console,
             f"greedy return {m['greedy_return']:g} (expected {m['expected_greedy_return']:.4f};"
             f" optimal policy {m['expected_optimal_return']:.4f}), "
             f"{args.episodes} episodes in {m['wall_seconds']:.1f} s",
-            highlight=False,
-            soft_wrap=True,
         )
-    console.print(f"run directory: {run_dir}", markup=False, highlight=False, soft_wrap=True)
+    say(console, f"run directory: {run_dir}")
     return 0
 
 

@@ -13,7 +13,7 @@ import argparse
 import time
 
 from descentlab.cli import UsageError
-from descentlab.cli.algo_runs import progress_bar, run_dir_for, write_run
+from descentlab.cli.algo_runs import progress_bar, run_dir_for, say, write_run
 from descentlab.som import LR_DECAYS, SIGMA_DECAYS
 
 
@@ -76,23 +76,21 @@ def run_command(args: argparse.Namespace) -> int:
         plot_prototypes(
             som.weights, (8, 8), labels, run_dir / "prototypes.png", title="digit prototypes"
         )
-    console.print(
+    say(
+        console,
         f"quantisation error {metrics['quantization_error']:.4f}  topographic error "
         f"{metrics['topographic_error']:.4f}  label purity {metrics['label_purity']:.1%}  "
         f"({args.steps} steps, {seconds:.1f} s)",
-        highlight=False,
-        soft_wrap=True,
     )
     if args.minisom:
         m = metrics["minisom"]
-        console.print(
+        say(
+            console,
             f"MiniSom from the same start: quantisation error {m['quantization_error']:.4f}  "
             f"topographic error {m['topographic_error']:.4f}  largest weight difference "
             f"{m['max_weight_difference']:.2e}",
-            highlight=False,
-            soft_wrap=True,
         )
-    console.print(f"run directory: {run_dir}", markup=False, highlight=False, soft_wrap=True)
+    say(console, f"run directory: {run_dir}")
     return 0
 
 

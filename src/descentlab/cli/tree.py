@@ -13,7 +13,7 @@ import argparse
 import json
 
 from descentlab.cli import UsageError
-from descentlab.cli.algo_runs import run_dir_for, write_run
+from descentlab.cli.algo_runs import run_dir_for, say, write_run
 
 DATASETS = ("iris", "breast_cancer", "moons")
 
@@ -71,7 +71,7 @@ def run_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     text = tree.export_text(names)
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
+    say(console, text)
     metrics = {
         "dataset": args.dataset,
         "train_accuracy": tree.score(Xtr, ytr),
@@ -104,8 +104,8 @@ def run_command(args: argparse.Namespace) -> int:
     if args.sklearn:
         same = metrics["same_tree_as_sklearn"]
         summary += "; scikit-learn: " + ("the same tree" if same else "a different tree")
-    console.print(summary, highlight=False, soft_wrap=True)
-    console.print(f"run directory: {run_dir}", markup=False, highlight=False, soft_wrap=True)
+    say(console, summary)
+    say(console, f"run directory: {run_dir}")
     return 0
 
 
