@@ -124,7 +124,7 @@ def test_circles_is_learned_and_the_frame_is_small_and_complete():
     png = base64.b64decode(frame["sprite"].split(",", 1)[1])
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-    assert (width, height) == (4 * pc.UNIT, 8 * pc.UNIT)  # 4 columns, 8 rows of nodes
+    assert (width, height) == ((3 * pc.COLUMN_GAP + 1) * pc.UNIT, 8 * pc.UNIT)  # 4 columns, 8 rows
     assert len(str(frame)) < 60_000
 
 

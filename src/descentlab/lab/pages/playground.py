@@ -278,7 +278,13 @@ def diagram_figure(training: pc.Training, frame: dict) -> dict:
         for name, (x, y) in zip(outputs, spots[-1], strict=True)
     ]
     labels += [
-        {"x": c, "y": y1, "text": f"{k} neurons", "showarrow": False, "yanchor": "bottom"}
+        {
+            "x": pc.COLUMN_GAP * c,
+            "y": y1,
+            "text": f"layer {c}: {k}",
+            "showarrow": False,
+            "yanchor": "bottom",
+        }
         for c, k in enumerate(columns[1:-1], start=1)
     ]
     return {
@@ -287,7 +293,7 @@ def diagram_figure(training: pc.Training, frame: dict) -> dict:
             "title": {"text": "Network (click an edge)"},
             "height": 140 + 34 * max(columns),
             "margin": {"l": 60, "r": 10, "t": 40, "b": 10},
-            "xaxis": {"range": [x0 - 0.3, x1 + 0.5], "visible": False, "fixedrange": True},
+            "xaxis": {"range": [x0 - 1.2, x1 + 1.4], "visible": False, "fixedrange": True},
             "yaxis": {
                 "range": [y0, y1 + 0.4],
                 "visible": False,
@@ -421,6 +427,7 @@ def boundary_figure(training: pc.Training, frame: dict, view: list) -> dict:
                 "showscale": False,
                 "hoverinfo": "skip",
                 "opacity": 0.6,
+                "zsmooth": False if "discretize" in view else "best",
             },
             points(data.X_train, data.y_train, "train", False),
             points(data.X_test, data.y_test, "test", True, "show_test" in view),
@@ -641,6 +648,7 @@ def draw(_tick, token, view, _kick, session, drawn):
             diagram["layout"]["images"][0]["source"] = data["sprite"]
         boundary = Patch()
         boundary["data"][0]["z"] = _plane_z(training, data, "discretize" in view)
+        boundary["data"][0]["zsmooth"] = False if "discretize" in view else "best"
         boundary["data"][2]["visible"] = "show_test" in view
         boundary["layout"]["title"]["text"] = f"Output, epoch {data['epoch']}"
         curves = Patch()
