@@ -14,6 +14,8 @@ import sys
 
 COMMAND_MODULES = (
     "train",
+    "predict",
+    "export",
     "lr_find",
     "compare",
     "sweep",
