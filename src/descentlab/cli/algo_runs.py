@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from descentlab.cli.train import fresh_run_dir
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def run_dir_for(out: str | None, name: str) -> Path:
@@ -34,13 +37,15 @@ def write_run(
         History(rows).to_csv(run_dir / "history.csv")
 
 
-def say(console, text: str) -> None:
+def say(console: Console, text: str) -> None:
     """Print one plain line: no markup, no highlighting, no wrapping mid-line."""
     console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @contextmanager
-def progress_bar(total: int, description: str, enabled: bool, console) -> Iterator[Any]:
+def progress_bar(
+    total: int, description: str, enabled: bool, console: Console
+) -> Iterator[Callable[..., None]]:
     """A rich progress bar over ``total`` items; yields ``update(completed, text)``."""
     if not enabled:
         yield lambda completed, text="": None

@@ -125,7 +125,7 @@ def _minisom_metrics(ms, args, X, som, order) -> dict:
     }
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "som", help="a Kohonen self-organising map of the 8x8 digits", description=__doc__
     )

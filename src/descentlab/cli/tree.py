@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING, Any
 
 from descentlab.cli import UsageError
 from descentlab.cli.algo_runs import run_dir_for, say, write_run
 
+if TYPE_CHECKING:
+    from descentlab.tree import DecisionTreeClassifier
+
 DATASETS = ("iris", "breast_cancer", "moons")
 
 
-def load(name: str, seed: int):
+def load(name: str, seed: int) -> tuple[Any, Any, list[str]]:
     """``(X, y, feature names)`` of a dataset by name."""
     if name == "moons":
         from descentlab.data import moons
@@ -31,7 +35,7 @@ def load(name: str, seed: int):
     return bunch.data, bunch.target, [str(f) for f in bunch.feature_names]
 
 
-def same_as_sklearn(tree, kwargs: dict, X, y) -> bool:
+def same_as_sklearn(tree: DecisionTreeClassifier, kwargs: dict, X: Any, y: Any) -> bool:
     """Whether scikit-learn grows the same nodes (features, thresholds, class counts)."""
     import numpy as np
     from sklearn.tree import DecisionTreeClassifier
@@ -109,7 +113,7 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "tree", help="a CART classification tree (Gini or entropy)", description=__doc__
     )

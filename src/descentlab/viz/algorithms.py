@@ -4,10 +4,16 @@ greedy policy, a Kohonen map's prototypes and a tree's decision regions."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from descentlab.viz._figure import new_figure, save
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from descentlab.tree import DecisionTreeClassifier
 
 
 def plot_returns(
@@ -16,7 +22,7 @@ def plot_returns(
     path: str | Path | None = None,
     title: str | None = None,
     target: float | None = None,
-):
+) -> Figure:
     """Return per episode (dots), its moving average (line) and an optional target line."""
     fig, ax = new_figure(size=(7.0, 3.8))
     episodes = np.arange(1, len(returns) + 1)
@@ -38,7 +44,7 @@ def plot_q_grid(
     arrows: str,
     path: str | Path | None = None,
     title: str | None = None,
-):
+) -> Figure:
     """A grid world coloured by ``max_a Q(s, a)``, with the greedy action as an arrow and the
     map's letters (S start, G goal, H hole, C cliff) on their cells."""
     rows, cols = len(layout), len(layout[0])
@@ -66,7 +72,7 @@ def plot_prototypes(
     labels: np.ndarray | None = None,
     path: str | Path | None = None,
     title: str | None = None,
-):
+) -> Figure:
     """Each unit of a map (rows, cols, h * w) drawn as an h x w image, with its label."""
     rows, cols, _ = weights.shape
     fig, axes = new_figure(rows, cols, size=(0.8 * cols, 0.8 * rows + 0.4))
@@ -84,8 +90,12 @@ def plot_prototypes(
 
 
 def plot_tree_regions(
-    tree, X: np.ndarray, y: np.ndarray, path: str | Path | None = None, title: str | None = None
-):
+    tree: DecisionTreeClassifier,
+    X: np.ndarray,
+    y: np.ndarray,
+    path: str | Path | None = None,
+    title: str | None = None,
+) -> Figure:
     """A fitted 2-feature tree's predicted class over the plane, and the data."""
     lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
     xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], 300), np.linspace(lo[1], hi[1], 300))
