@@ -53,7 +53,7 @@ def wait_until_serving(url: str, proc: subprocess.Popen, timeout: float = 60.0) 
     raise RuntimeError(f"the lab server did not answer on {url} within {timeout} s")
 
 
-def stop(proc: subprocess.Popen, timeout: float = 10.0) -> int:
+def stop(proc: subprocess.Popen, timeout: float = 30.0) -> int:
     """Ctrl-C the server and wait; kill it if it does not stop. Returns its exit code."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
