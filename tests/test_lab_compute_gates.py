@@ -33,7 +33,7 @@ def test_gates_page_table_and_errors():
     body = {row.children[0].children: row for row in table[1].children}
     mul = [cell.children for cell in body["Multiply"].children]
     assert mul[1] == "x * y = 15" and mul[5:7] == ["10", "6"]
-    assert list(figure.data[0].y) == [2.0, 10.0, 0.0]
+    assert figure["data"][0]["y"] == [2.0, 10.0, 0.0]
     _, _, error = gates_page.render(3, None, 2)
     assert error == "y must be a number from -1000 to 1000 (received nothing)."
     _, _, error = gates_page.render(3, 2, 1e9)

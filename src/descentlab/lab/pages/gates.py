@@ -58,9 +58,8 @@ def _fmt(value: float) -> str:
 
 
 def render(x: float, y: float, upstream: float) -> tuple[list, dict, str]:
-    """The table rows, the bar figure and the error sentence for the given controls."""
-    import plotly.graph_objects as go
-
+    """The table rows, the bar figure (a plain dict, as widgets builds them) and the error
+    sentence for the given controls."""
     try:
         results = gate_patterns(x, y, upstream)
     except ValueError as exc:
@@ -96,19 +95,23 @@ def render(x: float, y: float, upstream: float) -> tuple[list, dict, str]:
         for r in results
     ]
     names = [r.name for r in results]
-    figure = go.Figure(
-        [
-            go.Bar(name="dL/dx", x=names, y=[r.grad_x for r in results], marker_color="#e67e22"),
-            go.Bar(name="dL/dy", x=names, y=[r.grad_y for r in results], marker_color="#2a9d8f"),
-        ]
-    )
-    figure.update_layout(
-        barmode="group",
-        title=f"Gradients sent back for upstream gradient g = {_fmt(upstream)}",
-        yaxis_title="gradient",
-        height=320,
-        margin={"l": 50, "r": 20, "t": 50, "b": 40},
-    )
+    bars = [
+        {"type": "bar", "name": name, "x": names, "y": values, "marker": {"color": color}}
+        for name, values, color in (
+            ("dL/dx", [r.grad_x for r in results], "#e67e22"),
+            ("dL/dy", [r.grad_y for r in results], "#2a9d8f"),
+        )
+    ]
+    figure = {
+        "data": bars,
+        "layout": w.base_layout(
+            barmode="group",
+            title={"text": f"Gradients sent back for upstream gradient g = {_fmt(upstream)}"},
+            yaxis=w.axis("gradient"),
+            height=320,
+            margin={"l": 50, "r": 20, "t": 50, "b": 40},
+        ),
+    }
     return [html.Thead(header), html.Tbody(rows)], figure, ""
 
 
