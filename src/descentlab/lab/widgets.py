@@ -121,7 +121,7 @@ def base_layout(**overrides: Any) -> dict[str, Any]:
         "margin": {"l": 55, "r": 20, "t": 40, "b": 45},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "font": {"size": 12},
+        "font": {"size": 14},  # projector-ready: no graph text under 14 px
         "legend": {"orientation": "h", "y": -0.18},
         "uirevision": "keep",
     }

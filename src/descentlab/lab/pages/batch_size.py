@@ -139,7 +139,7 @@ def paths_figure(result: dict[str, Any]) -> dict[str, Any]:
                 "x": left + 0.145,
                 "y": 1.08,
                 "showarrow": False,
-                "font": {"size": 13, "color": color},
+                "font": {"size": 14, "color": color},
             }
         )
     layout["annotations"] = annotations

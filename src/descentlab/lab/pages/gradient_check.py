@@ -159,7 +159,7 @@ def errors_figure(curves: dict[str, Any], h: float) -> dict[str, Any]:
                 "y": float(np.log10(np.sqrt(max(lower, 1e-16) * top))),
                 "text": label.split(":")[0],
                 "showarrow": False,
-                "font": {"size": 11, "color": "#555"},
+                "font": {"size": 14, "color": "#555"},
             }
         )
         lower = top

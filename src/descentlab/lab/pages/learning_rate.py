@@ -24,8 +24,10 @@ back (oscillating, yet converging), and beyond `1` every jump is longer than the
 
 A surface is only as forgiving as its steepest direction: in the ravine `x² + 10y²` the `y`
 direction is ten times steeper, so the ravine starts to oscillate and diverge at a tenth of
-the learning rate that `w²` tolerates, while along `x` it still creeps. The verdicts under
-the plots are computed from each run by `descentlab.landscapes.classify_run`.
+the learning rate that `w²` tolerates, while along `x` it still creeps. The 1-D verdict is the
+course's (004 §4.1): converged once the loss is under 0.01, slow above it, diverging when it
+grows; the 2-D one comes from `descentlab.landscapes.classify_run`. **Play** replays the
+steps; the table lists every one.
 """
 
 LR_EXP_LOW, LR_EXP_HIGH = -3.0, 0.5

@@ -17,9 +17,12 @@ ORDER = 9
 PATH = "/optimizers"
 TITLE = "Optimiser race"
 EXPLANATION = """
-Seven optimisers from `descentlab.optim` start from the same point (click the contour to
-move it) and take the same number of steps. **SGD** follows the gradient. **Momentum** keeps
-a running sum of past gradients, a heavy ball that builds speed along a valley floor and damps
+Seven optimisers from `descentlab.optim` start from the same point (type it, or click the
+contour) and take the same number of steps; **Play** replays the race. **SGD** follows the
+gradient. **Momentum** keeps a velocity: in the course's form a moving average,
+`v ← βv + (1 − β)g` from `v = 0`, then `w ← w − lr·v` (that is `SGD(momentum=β,
+dampening=β)` with a zero buffer); in PyTorch's heavy-ball form `v ← βv + g`, whose steps are
+`1/(1 − β)` times longer for the same `lr`. It builds speed along a valley floor and damps
 the zig-zag across it; **Nesterov** takes its gradient after the look-ahead, which brakes
 sooner. **AdaGrad** divides each coordinate's step by the root of its summed squared
 gradients, so steep directions slow down; **RMSprop** uses a moving average instead, so the

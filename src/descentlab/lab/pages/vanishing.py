@@ -124,13 +124,13 @@ def render(depth, width, activation, init, seed):
                 "marker": {"color": "#e67e22"},
             }
         ],
-        "layout": {
-            "title": {"text": f"Gradient norm per layer ({activation}, {init} init)"},
-            "yaxis": {"type": "log", "title": {"text": "||dL/dW|| (log scale)"}},
-            "xaxis": {"title": {"text": "input side → output side"}},
-            "height": 420,
-            "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
-        },
+        "layout": w.base_layout(
+            title={"text": f"Gradient norm per layer ({activation}, {init} init)"},
+            yaxis=w.axis("||dL/dW|| (log scale)", type="log"),
+            xaxis=w.axis("input side → output side"),
+            height=420,
+            margin={"l": 60, "r": 20, "t": 50, "b": 60},
+        ),
     }
     if finite:
         decades = math.log10(max(finite) / min(finite)) if min(finite) > 0 else math.inf
