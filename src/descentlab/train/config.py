@@ -21,16 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from descentlab.train.registry import (
-    ACTIVATIONS,
-    DATASETS,
-    LOSSES,
-    MODELS,
-    OPTIMIZERS,
-    REGISTRIES,
-    SCHEDULES,
-    Entry,
-)
+from descentlab import registry
+from descentlab.registry import Registry
+
+ACTIVATIONS = registry.activations
+DATASETS = registry.datasets
+LOSSES = registry.losses
+MODELS = registry.models
+OPTIMIZERS = registry.optimizers
+SCHEDULES = registry.schedules
 
 
 class ConfigError(ValueError):
@@ -48,7 +47,7 @@ class Field:
     high: float | None = None
     low_open: bool = False
     high_open: bool = False
-    choices: dict[str, Entry] | tuple[str, ...] | None = None
+    choices: Registry | tuple[str, ...] | None = None
     what: str = "value"
     length: int | None = None
 
@@ -202,10 +201,10 @@ def check_value(key: str, f: Field, v: Any) -> Any:
             raise ConfigError(f"{key}: expected a string, got {_describe(v)}")
         return v
     if f.kind == "choice":
-        names = sorted(f.choices) if isinstance(f.choices, dict) else list(f.choices)
-        if not isinstance(v, str) or v not in names:
-            raise ConfigError(f"{key}: unknown {f.what} {v!r} (allowed: {', '.join(names)})")
-        return v
+        names = f.choices.names() if isinstance(f.choices, Registry) else list(f.choices)
+        if isinstance(v, str) and v.lower() in names:
+            return v.lower()
+        raise ConfigError(f"{key}: unknown {f.what} {v!r} (allowed: {', '.join(names)})")
     if f.kind == "batch":
         if v == "full":
             return v
@@ -369,7 +368,6 @@ def dumps(cfg: Mapping[str, Any]) -> str:
 
 __all__ = [
     "DEFAULT_CONFIG",
-    "REGISTRIES",
     "SCHEMA",
     "ConfigError",
     "Field",

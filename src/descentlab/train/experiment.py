@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from descentlab import registry
 from descentlab.data.loader import DataLoader
 from descentlab.data.splits import Splits, train_val_test_split
 from descentlab.train import config as C
@@ -42,14 +43,6 @@ from descentlab.train.callbacks import (
 from descentlab.train.checkpoint import CheckpointError
 from descentlab.train.diagnose import Diagnosis, diagnose
 from descentlab.train.history import History
-from descentlab.train.registry import (
-    DATASETS,
-    LOSSES,
-    MODELS,
-    SCHEDULES,
-    build_optimizer,
-    lookup,
-)
 
 
 @dataclass
@@ -130,16 +123,16 @@ def load_data(cfg: dict[str, Any]) -> tuple[Splits, tuple[int, ...], int]:
         (splits, input shape of one example, number of classes).
     """
     data = cfg["data"]
-    entry = lookup(DATASETS, data["name"], "dataset")
-    kwargs: dict[str, Any] = dict(entry.defaults)
-    for key in entry.params:
+    entry = registry.datasets.get(data["name"])
+    kwargs: dict[str, Any] = {}
+    for key in entry.param_map():
         if key == "seed":
             kwargs["seed"] = cfg["seed"]
         elif key == "image":
             kwargs["image"] = cfg["model"]["name"] == "cnn"
         elif data.get(key) is not None:
             kwargs[key] = data[key]
-    X, y = entry.build(**kwargs)
+    X, y = registry.datasets.build(entry.name, **kwargs)
     n_classes = int(y.max()) + 1
     splits = train_val_test_split(X, y, val=data["val"], test=data["test"], seed=cfg["seed"])
     if data["standardize"]:
@@ -164,17 +157,13 @@ def build_experiment(cfg: dict[str, Any]) -> Experiment:
     m = cfg["model"]
     train = cfg["train"]
     n_outputs = 1 if train["loss"] == "bce_with_logits" else n_classes
-    model = lookup(MODELS, m["name"], "model").build(
-        in_shape,
-        n_outputs,
-        hidden=m["hidden"],
-        channels=m["channels"],
-        activation=m["activation"],
-        dropout=m["dropout"],
+    model_params = registry.models.params(m["name"])
+    model = registry.models.build(
+        m["name"], in_shape, n_outputs, **{k: v for k, v in m.items() if k in model_params}
     )
-    loss_fn = lookup(LOSSES, train["loss"], "loss").build
+    loss_fn = registry.losses.build(train["loss"])
     o = cfg["optim"]
-    optimizer = build_optimizer(
+    optimizer = registry.optimizers.build(
         o["name"], model.parameters(), **{k: v for k, v in o.items() if k != "name"}
     )
     bs = train["batch_size"]
@@ -186,13 +175,17 @@ def build_experiment(cfg: dict[str, Any]) -> Experiment:
     )
     s = cfg["schedule"]
     lr = optimizer.param_groups[0]["lr"]
-    scheduler = lookup(SCHEDULES, s["name"], "schedule").build(
-        optimizer,
-        **s,
-        epochs=train["epochs"],
-        lr=lr,
-        total_steps=train["epochs"] * len(loader),
-    )
+    sched_params = registry.schedules.params(s["name"])
+    scheduler = None
+    if s["name"] != "plateau":  # plateau reads val_loss: the ReduceLROnPlateau callback
+        scheduler = registry.schedules.build(
+            s["name"],
+            optimizer,
+            **{k: v for k, v in s.items() if k in sched_params},
+            epochs=train["epochs"],
+            lr=lr,
+            total_steps=train["epochs"] * len(loader),
+        )
     return Experiment(
         config=cfg,
         splits=splits,
@@ -221,11 +214,9 @@ class RunResult:
 
 def resolved_lr(cfg: dict[str, Any]) -> dict[str, Any]:
     """The config with ``optim.lr`` filled in from the optimizer's default when unset."""
-    from descentlab.train.registry import OPTIMIZERS
-
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in cfg.items()}
     if out["optim"].get("lr") is None:
-        out["optim"]["lr"] = OPTIMIZERS[out["optim"]["name"]].defaults["lr"]
+        out["optim"]["lr"] = registry.optimizers.defaults(out["optim"]["name"])["lr"]
     return out
 
 

@@ -247,8 +247,8 @@ class Data:
 
 def make_data(settings: Settings) -> Data:
     """The dataset of ``settings``, split into train and test, with standardisation stats."""
+    from descentlab import registry
     from descentlab.data import train_val_test_split
-    from descentlab.train.registry import DATASETS as REGISTRY
 
     kwargs: dict[str, Any] = {
         "n": settings.n,
@@ -257,7 +257,7 @@ def make_data(settings: Settings) -> Data:
     }
     if settings.dataset == "blobs":
         kwargs["centers"] = CLASSES["blobs"]
-    X, y = REGISTRY[settings.dataset].build(**kwargs)
+    X, y = registry.datasets.build(settings.dataset, **kwargs)
     X = X.astype(np.float32)
     test = 1.0 - settings.train / 100.0
     splits = train_val_test_split(X, y, val=0.0, test=test, seed=settings.seed)
@@ -277,14 +277,13 @@ def make_data(settings: Settings) -> Data:
 
 def build_model(settings: Settings, classes: int, init_seed: int | None = None):
     """``Linear -> activation`` per hidden layer, then ``Linear`` to one logit per class."""
-    from descentlab import nn
-    from descentlab.train.registry import ACTIVATIONS as REGISTRY
+    from descentlab import nn, registry
 
     def build():
         layers: list[Any] = []
         width = 2
         for h in settings.hidden:
-            layers += [nn.Linear(width, h), REGISTRY[settings.activation].build()]
+            layers += [nn.Linear(width, h), registry.activations.build(settings.activation)]
             width = h
         layers.append(nn.Linear(width, classes))
         return nn.Sequential(*layers)
@@ -293,14 +292,14 @@ def build_model(settings: Settings, classes: int, init_seed: int | None = None):
 
 
 def _build_optimizer(settings: Settings, model):
-    from descentlab.train.registry import build_optimizer
+    from descentlab import registry
 
-    return build_optimizer(settings.optimizer, list(model.parameters()), lr=settings.lr)
+    return registry.optimizers.build(settings.optimizer, list(model.parameters()), lr=settings.lr)
 
 
 def _build_schedule(settings: Settings, optimizer):
     """The schedule over ``settings.epochs`` epochs (stepped once per epoch), or None."""
-    from descentlab.train.registry import SCHEDULES as REGISTRY
+    from descentlab import registry
 
     epochs = settings.epochs
     kwargs = {
@@ -310,7 +309,7 @@ def _build_schedule(settings: Settings, optimizer):
         "cosine": {"epochs": epochs, "eta_min": 0.0},
         "warmup": {"start_factor": 0.1, "warmup_epochs": max(1, epochs // 10)},
     }[settings.schedule]
-    return REGISTRY[settings.schedule].build(optimizer, **kwargs)
+    return registry.schedules.build(settings.schedule, optimizer, **kwargs)
 
 
 SCHEDULE_HELP = {
@@ -323,9 +322,9 @@ SCHEDULE_HELP = {
 
 
 def _loss_fn(settings: Settings):
-    from descentlab.train.registry import LOSSES as REGISTRY
+    from descentlab import registry
 
-    return REGISTRY[settings.loss].build
+    return registry.losses.build(settings.loss)
 
 
 def _penalty(settings: Settings, model):
