@@ -131,6 +131,8 @@ class Param:
         choices: for ``choice``: the registry kind whose names are allowed
             (``"activation"``) or a tuple of names.
         length: exact length for lists; ``max_length`` bounds lists and strings.
+        pattern: a regular expression a string must match, and ``pattern_text`` saying it in
+            words.
     """
 
     name: str
@@ -144,6 +146,8 @@ class Param:
     choices: str | tuple[str, ...] | None = None
     length: int | None = None
     max_length: int | None = None
+    pattern: str | None = None
+    pattern_text: str = ""
 
     def __post_init__(self) -> None:
         assert self.kind in KINDS, f"param {self.name}: unknown kind {self.kind!r}"
@@ -155,8 +159,11 @@ class Param:
         return list(self.choices or ())
 
     def _bounds(self) -> str:
+        def num(v: float) -> str:
+            return f"{int(v):,}" if float(v).is_integer() and abs(v) >= 10_000 else f"{v:g}"
+
         parts = [
-            f"{op} {v:g}"
+            f"{op} {num(v)}"
             for op, v in ((">=", self.ge), (">", self.gt), ("<=", self.le), ("<", self.lt))
             if v is not None
         ]
@@ -173,15 +180,15 @@ class Param:
         if self.kind == "bool":
             return "true or false"
         if self.kind == "str":
-            limit = f" of at most {self.max_length} characters" if self.max_length else ""
-            return f"a string{limit}"
+            limit = f" (at most {self.max_length} characters)" if self.max_length else ""
+            return f"{self.pattern_text or 'a string'}{limit}"
         if self.kind == "choice":
             return "one of " + ", ".join(self.choice_names())
         if self.kind == "batch":
             return f"an integer{rng} or 'full'"
         size = f"{self.length} " if self.length else ""
         noun = "integers" if self.kind == "ints" else "numbers"
-        most = f" (at most {self.max_length})" if self.max_length else ""
+        most = f" (at most {self.max_length} items)" if self.max_length else ""
         return f"a list of {size}{noun}{rng}{most}"
 
     def type_name(self) -> str:
@@ -209,7 +216,9 @@ class Param:
         if self.kind == "bool":
             return Annotated[bool, Field(strict=True)]
         if self.kind == "str":
-            return Annotated[str, Field(strict=True, max_length=self.max_length)]
+            return Annotated[
+                str, Field(strict=True, max_length=self.max_length, pattern=self.pattern)
+            ]
         if self.kind == "choice":
             return Annotated[Literal[tuple(self.choice_names())], BeforeValidator(_fold_case)]
         if self.kind == "batch":

@@ -29,6 +29,7 @@ import numpy as np
 from descentlab import registry
 from descentlab.data.loader import DataLoader
 from descentlab.data.splits import Splits, train_val_test_split
+from descentlab.registry import InvalidArgument
 from descentlab.train import config as C
 from descentlab.train.callbacks import (
     Callback,
@@ -43,6 +44,7 @@ from descentlab.train.callbacks import (
 from descentlab.train.checkpoint import CheckpointError
 from descentlab.train.diagnose import Diagnosis, diagnose
 from descentlab.train.history import History
+from descentlab.train.sizes import check_model
 
 
 @dataclass
@@ -157,6 +159,7 @@ def build_experiment(cfg: dict[str, Any]) -> Experiment:
     m = cfg["model"]
     train = cfg["train"]
     n_outputs = 1 if train["loss"] == "bce_with_logits" else n_classes
+    check_model(cfg, in_shape, n_outputs, len(splits.train[1]))
     model_params = registry.models.params(m["name"])
     model = registry.models.build(
         m["name"], in_shape, n_outputs, **{k: v for k, v in m.items() if k in model_params}
@@ -242,11 +245,7 @@ def run(
     from descentlab.train.loop import evaluate, fit
 
     cfg = resolved_lr(cfg)
-    try:
-        exp = build_experiment(cfg)
-    except (ValueError, TypeError) as exc:
-        # A combination the schema cannot see (nesterov without momentum...): a config mistake.
-        raise C.ConfigError(f"invalid config: {exc}") from None
+    exp = build_checked(cfg)
     out = Path(run_dir) if run_dir is not None else None
     if resume and out is not None:
         from descentlab.train.checkpoint import load_checkpoint
@@ -275,7 +274,7 @@ def run(
         config=cfg,
     )
     wall = time.perf_counter() - t0
-    diag = diagnose(history)
+    diag = _diagnose(history, exp.optimizer.param_groups[0]["lr"])
     metrics: dict[str, Any] = {}
     parts = {"train": exp.splits.train, "val": exp.val, "test": exp.test}
     for name, part in parts.items():
@@ -306,6 +305,34 @@ def run(
         if cfg["train"]["plots"] if plots is None else plots:
             result.plots = write_plots(exp, history, out)
     return result
+
+
+def build_checked(cfg: dict[str, Any]) -> Experiment:
+    """:func:`build_experiment`, with a builder's refusal turned into a one-line ConfigError."""
+    try:
+        return build_experiment(cfg)
+    except C.ConfigError:
+        raise
+    except InvalidArgument as exc:
+        raise C.ConfigError(exc.argument, exc.allowed, exc.received) from None
+    except (ValueError, TypeError) as exc:
+        # A combination the schema cannot see (nesterov without momentum...): a config mistake.
+        raise C.ConfigError("config", "settings the components accept", str(exc)) from None
+
+
+def _diagnose(history: History, lr: float) -> Diagnosis:
+    """diagnose(), or "diverging" when not one epoch ended with a finite loss."""
+    try:
+        return diagnose(history)
+    except ValueError:
+        why = history.stop_reason or "The loss was not finite in the first epoch."
+        hint = f" (lr {lr:.3g} -> {lr * 0.1:.3g})" if math.isfinite(lr) else ""
+        return Diagnosis(
+            "diverging",
+            why.split(". ")[0].rstrip(".") + ".",
+            f"Lower the learning rate by 10x{hint}, or clip gradients by norm.",
+            None,
+        )
 
 
 def write_plots(exp: Experiment, history: History, out: Path) -> list[Path]:
