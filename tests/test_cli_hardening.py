@@ -17,9 +17,17 @@ TINY = ["--set", "data.name=xor", "--set", "data.n=16", "--set", "model.hidden=[
         "--set", "train.epochs=1", "--set", "train.plots=false", "--no-progress"]  # fmt: skip
 
 
+def exit_code(argv: list[str]) -> int:
+    """The CLI's exit status, whether ``main`` returns it or argparse exits."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
 def error_of(argv: list[str], capsys) -> str:
     """Run the CLI, expect exit 2 and one line on stderr; return that line's message."""
-    assert main(argv) == 2
+    assert exit_code(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err, err
     return err.split(": error: ", 1)[1].rstrip("\n")
@@ -144,7 +152,7 @@ def test_graph_svg_says_where_it_wrote(tmp_path, capsys):
 def test_version(capsys):
     from descentlab import __version__
 
-    assert main(["--version"]) == 0
+    assert exit_code(["--version"]) == 0
     assert capsys.readouterr().out == f"descentlab {__version__}\n"
 
 

@@ -116,7 +116,7 @@ def test_default_run_dir_is_fresh(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--set", "optim.lrr=0.1"], "[optim]: expected one of the keys alpha,"),
+        (["--set", "optim.lrr=0.1"], "optim.lrr: expected a key of [optim] (alpha,"),
         (["--set", "optim.lr=fast"], "optim.lr: expected a number > 0, got 'fast' (a string)"),
         (
             ["--set", "data.name=mnist"],

@@ -47,8 +47,8 @@ def test_file_overrides_and_round_trip(tmp_path):
     [
         (
             ["optim.lrr=1"],
-            "[optim]: expected one of the keys alpha, betas, dampening, eps, lr, momentum, "
-            "name, nesterov, weight_decay, got unknown key 'lrr'",
+            "optim.lrr: expected a key of [optim] (alpha, betas, dampening, eps, lr, momentum, "
+            "name, nesterov, weight_decay), got an unknown key",
         ),
         (["optim.lr=fast"], "optim.lr: expected a number > 0, got 'fast' (a string)"),
         (["optim.lr=-1"], "optim.lr: expected a number > 0, got -1"),

@@ -14,7 +14,19 @@ import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-COMMAND_MODULES = ("train", "lr_find", "compare", "config", "graph", "gradcheck", "lab", "bench")
+COMMAND_MODULES = (
+    "train",
+    "predict",
+    "export",
+    "lr_find",
+    "compare",
+    "sweep",
+    "config",
+    "graph",
+    "gradcheck",
+    "lab",
+    "bench",
+)
 
 
 class UsageError(Exception):
@@ -85,10 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version, or a one-line usage error (exit 2)
-        return exc.code if isinstance(exc.code, int) else 2
+    args = parser.parse_args(argv)  # --help, --version and usage errors exit here
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

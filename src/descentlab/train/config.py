@@ -210,7 +210,7 @@ def _error(err: Mapping[str, Any], cfg: Mapping[str, Any]) -> ConfigError:
         sec, key = loc[0], loc[1]
         if err["type"] == "extra_forbidden":
             keys = ", ".join(sorted(SCHEMA[sec]))
-            return ConfigError(f"[{sec}]", f"one of the keys {keys}", f"unknown key {key!r}")
+            return ConfigError(f"{sec}.{key}", f"a key of [{sec}] ({keys})", "an unknown key")
         p, value = SCHEMA[sec][key], cfg[sec][key]
         name = f"{sec}.{key}"
         return ConfigError(name, p.allowed(), describe(value) + _hint(p, value, name))
