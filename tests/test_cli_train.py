@@ -120,7 +120,7 @@ def test_default_run_dir_is_fresh(tmp_path, monkeypatch):
         (["--set", "optim.lr=fast"], "optim.lr: expected a number > 0, got 'fast' (a string)"),
         (
             ["--set", "data.name=mnist"],
-            "data.name: expected one of xor, moons, circles, spirals, blobs, digits, got "
+            "data.name: expected one of xor, moons, circles, spirals, blobs, digits, file, got "
             "'mnist' (a string)",
         ),
         (["--set", "optim.name=lbfgs"], "optim.name: expected one of sgd, momentum,"),

@@ -56,7 +56,7 @@ def test_file_overrides_and_round_trip(tmp_path):
         (["train.shuffle=1"], "train.shuffle: expected true or false, got 1"),
         (
             ["data.name=mnist"],
-            "data.name: expected one of xor, moons, circles, spirals, blobs, digits, got "
+            "data.name: expected one of xor, moons, circles, spirals, blobs, digits, file, got "
             "'mnist' (a string)",
         ),
         (
@@ -119,7 +119,15 @@ def test_registries_are_complete_and_importable():
     assert set(registry.BY_KIND) == {
         "dataset", "model", "activation", "loss", "optimizer", "schedule", "surface"
     }  # fmt: skip
-    assert registry.datasets.names() == ["xor", "moons", "circles", "spirals", "blobs", "digits"]
+    assert registry.datasets.names() == [
+        "xor",
+        "moons",
+        "circles",
+        "spirals",
+        "blobs",
+        "digits",
+        "file",
+    ]
     assert {"relu", "sigmoid", "tanh", "leaky_relu", "gelu"} <= set(registry.activations)
     for reg in registry.BY_KIND.values():
         for name in reg:

@@ -384,6 +384,12 @@ def _dataset(fn_name: str) -> Callable[..., Any]:
     return build
 
 
+def _own_file(**kw: Any):
+    from descentlab.data.files import load_table
+
+    return load_table(**kw)
+
+
 MAX_EXAMPLES = 10_000_000
 _N = Param("n", "int", None, "number of examples (digits: keep the first n)", ge=1, le=MAX_EXAMPLES)
 _NOISE = Param("noise", "float", None, "noise level", ge=0, le=1e6)
@@ -438,6 +444,23 @@ datasets = Registry(
             _dataset("digits"),
             "scikit-learn's 8x8 handwritten digits (1,797 images, 10 classes)",
             (_N, Param("image", "bool", None, "images (N, 1, 8, 8) instead of vectors (N, 64)")),
+        ),
+        Entry(
+            "file",
+            _own_file,
+            "your own table: CSV/TSV with a header, .npy/.npz, Parquet (data.path, data.target)",
+            (
+                Param("path", "str", None, "the file to read", max_length=4096),
+                Param("target", "str", None, "the column (or .npz array) to predict"),
+                Param(
+                    "task",
+                    "choice",
+                    "auto",
+                    "auto: classification for integer/string targets with few classes",
+                    choices=("auto", "classification", "regression"),
+                ),
+            ),
+            "Your own file",
         ),
     ],
 )

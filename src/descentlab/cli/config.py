@@ -14,6 +14,13 @@ def run_command(args: argparse.Namespace) -> int:
     if args.markdown:
         print(C.markdown(), end="")
         return 0
+    if args.update_docs:
+        from pathlib import Path
+
+        page = Path(args.update_docs)
+        page.write_text(C.with_reference(page.read_text()))
+        print(f"wrote {page}")
+        return 0
     width = max(60, shutil.get_terminal_size((100, 24)).columns)
     rows = C.rows()
     key_w = max(len(r[0]) for r in rows)
@@ -43,4 +50,9 @@ def register(subparsers) -> None:
         "allowed values and help. --markdown prints the reference table of docs/config.md.",
     )
     p.add_argument("--markdown", action="store_true", help="print the key reference as Markdown")
+    p.add_argument(
+        "--update-docs",
+        metavar="PAGE",
+        help="rewrite the generated reference block of PAGE (docs/config.md)",
+    )
     p.set_defaults(func=run_command)

@@ -196,7 +196,7 @@ def data_overrides(args: argparse.Namespace) -> list[str]:
         if args.target is not None or args.task is not None:
             raise UsageError(invalid("--target/--task", "--data FILE with them", "no --data"))
         return []
-    out = ["data.name=file", f"data.path={_toml_string(args.data)}"]
+    out = ["data.name=file", f"data.path={_toml_string(str(Path(args.data).resolve()))}"]
     if args.target is not None:
         out.append(f"data.target={_toml_string(args.target)}")
     if args.task is not None:

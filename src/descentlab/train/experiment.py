@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from descentlab import registry
+from descentlab.data.files import Table
 from descentlab.data.loader import DataLoader
 from descentlab.data.splits import Splits, train_val_test_split
 from descentlab.registry import InvalidArgument
@@ -46,6 +47,8 @@ from descentlab.train.diagnose import Diagnosis, diagnose
 from descentlab.train.history import History
 from descentlab.train.sizes import check_model
 
+PREPROCESSING_FILE = "preprocessing.json"  # read back by descentlab.train.inference
+
 
 @dataclass
 class Experiment:
@@ -61,6 +64,7 @@ class Experiment:
     train_loader: DataLoader
     scheduler: Any = None
     schedule_interval: str = "epoch"
+    preprocessing: dict[str, Any] | None = None
 
     @property
     def val(self):
@@ -126,11 +130,31 @@ def standardizer(X_train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.where(std > 1e-8, std, 1.0)
 
 
-def load_data(cfg: dict[str, Any]) -> tuple[Splits, tuple[int, ...], int]:
+@dataclass
+class Data:
+    """The config's data, split: what :func:`load_dataset` returns.
+
+    Attributes:
+        splits: train/val/test ``(X, y)`` pairs.
+        in_shape: the shape of one example.
+        n_classes: classes (classification) or 1 (regression: one output).
+        task: ``"classification"`` or ``"regression"``.
+        preprocessing: for your own file, the ``preprocessing.json`` a run saves (feature
+            names, the training split's mean and std, target, task, classes); else None.
+    """
+
+    splits: Splits
+    in_shape: tuple[int, ...]
+    n_classes: int
+    task: str = "classification"
+    preprocessing: dict[str, Any] | None = None
+
+
+def load_dataset(cfg: dict[str, Any]) -> Data:
     """The config's dataset, split and (optionally) standardised with train statistics.
 
-    Returns:
-        (splits, input shape of one example, number of classes).
+    A file (``data.name = "file"``) is always standardised, with the mean and std of the
+    training split only, and its preprocessing is returned to be saved with the run.
     """
     data = cfg["data"]
     entry = registry.datasets.get(data["name"])
@@ -142,17 +166,57 @@ def load_data(cfg: dict[str, Any]) -> tuple[Splits, tuple[int, ...], int]:
             kwargs["image"] = cfg["model"]["name"] == "cnn"
         elif data.get(key) is not None:
             kwargs[key] = data[key]
-    X, y = registry.datasets.build(entry.name, **kwargs)
-    n_classes = int(y.max()) + 1
-    splits = train_val_test_split(X, y, val=data["val"], test=data["test"], seed=cfg["seed"])
-    if data["standardize"]:
-        mean, std = standardizer(splits.train[0])
+    loaded = registry.datasets.build(entry.name, **kwargs)
+    X, y = loaded
+    table = loaded if isinstance(loaded, Table) else None
+    task = table.task if table is not None else "classification"
+    if task == "regression":
+        n_classes = 1
+    else:
+        n_classes = len(table.classes) if table is not None else int(y.max()) + 1
+    splits = train_val_test_split(
+        X, y, val=data["val"], test=data["test"], seed=cfg["seed"], stratify=task != "regression"
+    )
+    prep = None
+    if data["standardize"] or table is not None:
+        mean, std = standardizer(splits.train[0].astype(np.float64))
 
         def scale(part):
             return None if part is None else (((part[0] - mean) / std).astype(X.dtype), part[1])
 
         splits = Splits(scale(splits.train), scale(splits.val), scale(splits.test))
-    return splits, tuple(X.shape[1:]), n_classes
+        if table is not None:
+            prep = {
+                "format": 1,
+                "features": table.features,
+                "mean": [float(v) for v in mean.ravel()],
+                "std": [float(v) for v in std.ravel()],
+                "target": table.target,
+                "task": table.task,
+                "classes": table.classes,
+            }
+    return Data(splits, tuple(X.shape[1:]), n_classes, task, prep)
+
+
+def load_data(cfg: dict[str, Any]) -> tuple[Splits, tuple[int, ...], int]:
+    """:func:`load_dataset` as ``(splits, input shape of one example, number of classes)``."""
+    d = load_dataset(cfg)
+    return d.splits, d.in_shape, d.n_classes
+
+
+#: Losses for class targets only; a regression target trains with mse (or l1).
+CLASS_ONLY_LOSSES = ("cross_entropy", "hinge", "bce_with_logits")
+
+
+def _loss_for(cfg: dict[str, Any], task: str) -> dict[str, Any]:
+    """The config with a loss that suits the task: cross_entropy (the default) becomes mse
+    for a regression target; another class-only loss there is a config error."""
+    loss = cfg["train"]["loss"]
+    if task != "regression" or loss not in CLASS_ONLY_LOSSES:
+        return cfg
+    if loss != "cross_entropy":
+        raise C.ConfigError("train.loss", "mse or l1 for a regression target", repr(loss))
+    return {**cfg, "train": {**cfg["train"], "loss": "mse"}}
 
 
 def build_model(cfg: dict[str, Any], in_shape: tuple[int, ...], n_classes: int):
@@ -173,7 +237,9 @@ def build_experiment(cfg: dict[str, Any]) -> Experiment:
     """Seed the library generator with ``cfg["seed"]``, then build data, model, optimizer."""
     import descentlab as dl
 
-    splits, in_shape, n_classes = load_data(cfg)
+    data = load_dataset(cfg)
+    cfg = _loss_for(cfg, data.task)
+    splits, in_shape, n_classes = data.splits, data.in_shape, data.n_classes
     dl.manual_seed(cfg["seed"])
     train = cfg["train"]
     n_outputs = 1 if train["loss"] == "bce_with_logits" else n_classes
@@ -215,6 +281,7 @@ def build_experiment(cfg: dict[str, Any]) -> Experiment:
         train_loader=loader,
         scheduler=scheduler,
         schedule_interval="step" if s["name"] == "onecycle" else "epoch",
+        preprocessing=data.preprocessing,
     )
 
 
@@ -261,8 +328,8 @@ def run(
     """
     from descentlab.train.loop import evaluate, fit
 
-    cfg = resolved_lr(cfg)
-    exp = build_checked(cfg)
+    exp = build_checked(resolved_lr(cfg))
+    cfg = exp.config  # with the loss a regression target needs
     out = Path(run_dir) if run_dir is not None else None
     if resume and out is not None:
         from descentlab.train.checkpoint import load_checkpoint
@@ -278,6 +345,9 @@ def run(
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "config.toml").write_text(C.dumps(cfg))
+        if exp.preprocessing is not None:
+            text = json.dumps(exp.preprocessing, indent=1) + "\n"
+            (out / PREPROCESSING_FILE).write_text(text)
     t0 = time.perf_counter()
     history = fit(
         exp.model,
