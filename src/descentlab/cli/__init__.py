@@ -26,6 +26,9 @@ COMMAND_MODULES = (
     "gradcheck",
     "lab",
     "bench",
+    "rl",
+    "som",
+    "tree",
 )
 
 

@@ -568,6 +568,7 @@ _CURVES = ("train_loss", "val_loss", "train_acc", "val_acc")
 _NEG, _MID, _POS = np.array([245, 147, 34]), np.array([232, 234, 235]), np.array([8, 119, 189])
 THUMB = GRID // 2  # a thumbnail's side in pixels (every other grid point)
 UNIT = 30  # pixels per unit of the diagram's coordinates
+COLUMN_GAP = 3.0  # units between two columns of nodes (rows are one unit apart)
 
 
 def _rounded(values: np.ndarray, digits: int, fill: float = 0.0) -> list:
@@ -589,20 +590,22 @@ def _colours(values: np.ndarray, centre: float = 0.0) -> np.ndarray:
 
 
 def node_positions(columns: list[int]) -> list[list[tuple[float, float]]]:
-    """Diagram coordinates of every node: column ``c`` at x = c, centred rows at y = 0, 1...
+    """Diagram coordinates of every node: column ``c`` at x = COLUMN_GAP * c, rows at y = 0, 1...
 
-    ``columns`` holds the number of nodes per column (inputs, each hidden layer, output);
-    row 0 of a column is at the top.
+    ``columns`` holds the number of nodes per column (inputs, each hidden layer, outputs);
+    each column is centred vertically and its row 0 is at the top. A node's thumbnail is
+    ``THUMB / UNIT`` units wide, centred on its position.
     """
     rows = max(columns)
     return [
-        [(c, (rows - 1) / 2 + (k - 1) / 2 - r) for r in range(k)] for c, k in enumerate(columns)
+        [(COLUMN_GAP * c, (rows - 1) / 2 + (k - 1) / 2 - r) for r in range(k)]
+        for c, k in enumerate(columns)
     ]
 
 
 def sprite_box(columns: list[int]) -> tuple[float, float, float, float]:
-    """The diagram area the sprite covers: x0, x1, y0, y1 (one unit around the nodes)."""
-    return -0.5, len(columns) - 0.5, -0.5, max(columns) - 0.5
+    """The diagram area the sprite covers: x0, x1, y0, y1 (half a unit around the nodes)."""
+    return -0.5, COLUMN_GAP * (len(columns) - 1) + 0.5, -0.5, max(columns) - 0.5
 
 
 def _sprite(thumbs: list[list[np.ndarray]]) -> str:
