@@ -506,17 +506,24 @@ def _mlp(
     """Linear -> activation (-> Dropout) for each hidden width, then Linear to the outputs."""
     from descentlab import nn
 
+    flatten: list[Any] = [nn.Flatten()] if len(in_shape) > 1 else []
+    dense = _dense(math.prod(in_shape), hidden, n_outputs, activation, dropout)
+    return nn.Sequential(*flatten, *dense)
+
+
+def _dense(
+    width: int, hidden: Sequence[int], n_outputs: int, activation: str, dropout: float
+) -> list[Any]:
+    """[Linear -> activation (-> Dropout)] per hidden width, then Linear to the outputs."""
+    from descentlab import nn
+
     layers: list[Any] = []
-    width = math.prod(in_shape)
-    if len(in_shape) > 1:
-        layers.append(nn.Flatten())
     for h in hidden:
         layers += [nn.Linear(width, h), activations.build(activation)]
         if dropout > 0:
             layers.append(nn.Dropout(dropout))
         width = h
-    layers.append(nn.Linear(width, n_outputs))
-    return nn.Sequential(*layers)
+    return [*layers, nn.Linear(width, n_outputs)]
 
 
 def _cnn(
@@ -543,14 +550,7 @@ def _cnn(
             h, w = h // 2, w // 2
         c = out
     layers.append(nn.Flatten())
-    width = c * h * w
-    for hd in hidden:
-        layers += [nn.Linear(width, hd), activations.build(activation)]
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
-        width = hd
-    layers.append(nn.Linear(width, n_outputs))
-    return nn.Sequential(*layers)
+    return nn.Sequential(*layers, *_dense(c * h * w, hidden, n_outputs, activation, dropout))
 
 
 def _linear(in_shape: Sequence[int], n_outputs: int):
