@@ -17,6 +17,13 @@ from descentlab.op_cases import OP_CASES, OpCase
 
 T = torch.tensor
 
+
+def _torch_set_row(a, row):
+    out = a * 1.0
+    out[1] = row
+    return out * a
+
+
 TORCH_TWINS = {
     "add": lambda a, b: a + b,
     "sub": lambda a, b: a - b,
@@ -68,6 +75,18 @@ TORCH_TWINS = {
     "maximum": torch.maximum,
     "minimum": torch.minimum,
     "linear": TF.linear,
+    "log1p": torch.log1p,
+    "tan": torch.tan,
+    "floor": lambda a: a.floor() * a,
+    "prod": lambda a: a.prod(dim=1),
+    "prod_all": lambda a: a.prod(),
+    "cumsum": lambda a: a.cumsum(dim=1),
+    "clone": lambda a: a.clone() * a,
+    "gather": lambda a: a.gather(1, torch.tensor([[0, 0], [3, 1], [2, 2]])),
+    "sort": lambda a: a.sort(dim=1, descending=True).values,
+    "einsum": lambda a, b: torch.einsum("ij,jk->ik", a, b),
+    "einsum_summed": lambda a, b: torch.einsum("ij,kj->i", a, b),
+    "setitem": lambda a, row: _torch_set_row(a, row),
     "conv1d": lambda x, w, b: TF.conv1d(x, w, b, stride=2, padding=1),
     "conv2d": lambda x, w, b: TF.conv2d(x, w, b, padding=1),
     "conv2d_strided_dilated": lambda x, w: TF.conv2d(x, w, stride=2, dilation=2),

@@ -132,7 +132,7 @@ def test_every_registry_entry_builds_and_runs():
         model = MODELS["linear"].build((2,), 2)
         opt = build_optimizer(name, model.parameters())
         assert opt.param_groups[0]["lr"] == OPTIMIZERS[name].defaults["lr"]
-        before = model[0].weight.data.copy()
+        before = model[0].weight.data.numpy().copy()
         LOSSES["cross_entropy"].build(model(x), y).backward()
         opt.step()
         assert not np.array_equal(before, model[0].weight.data), name

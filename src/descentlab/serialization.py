@@ -49,8 +49,8 @@ class MissingFileError(SerializationError, FileNotFoundError):
 
 def _to_array(name: str, value: Any) -> np.ndarray:
     data = value
-    if not isinstance(value, np.ndarray) and isinstance(getattr(value, "data", None), np.ndarray):
-        data = value.data  # a Tensor or Parameter
+    if not isinstance(value, np.ndarray) and isinstance(getattr(value, "_data", None), np.ndarray):
+        data = value._data  # a Tensor or Parameter
     arr = np.asarray(data)
     if arr.dtype.hasobject:
         raise SerializationError(

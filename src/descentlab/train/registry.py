@@ -178,10 +178,10 @@ def _one_hot_like(output, target):
     t = np.asarray(getattr(target, "data", target))
     integer = np.issubdtype(t.dtype, np.integer)
     if integer and t.ndim == 1 and output.ndim == 2 and output.shape[1] > 1:
-        eye = np.eye(output.shape[1], dtype=output.data.dtype)
+        eye = np.eye(output.shape[1], dtype=output._data.dtype)
         return tensor(eye[t])
     if t.shape != output.shape or integer:
-        return tensor(t.reshape(output.shape).astype(output.data.dtype))
+        return tensor(t.reshape(output.shape).astype(output._data.dtype))
     return target
 
 

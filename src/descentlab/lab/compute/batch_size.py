@@ -74,7 +74,7 @@ def _train(x: np.ndarray, y: np.ndarray, batch_size: int, lr: float, epochs: int
             F.mse_loss(w * xb + b, yb).backward()
             opt.step()
             path.append([w.item(), b.item()])
-            seen.append(seen[-1] + len(xb.data))
+            seen.append(seen[-1] + len(xb._data))
     points = np.array(path)
     return {
         "batch_size": batch_size,

@@ -528,7 +528,7 @@ def train(run: dict[str, Any], epochs: int | None = None, seconds: float | None 
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-            if not diverged and not all(np.isfinite(p.data).all() for p in model.parameters()):
+            if not diverged and not all(np.isfinite(p._data).all() for p in model.parameters()):
                 diverged = _divergence(settings, epoch + 1, "weights").format(value="inf or nan")
             if diverged:
                 break
@@ -587,9 +587,9 @@ def snapshot(run: dict[str, Any]) -> Snapshot:
     with dl.no_grad(), np.errstate(all="ignore"):
         logits = _forward(model, data, points)
         if data.classes == 2:
-            z = F.softmax(logits, dim=1).data[:, 1]
+            z = F.softmax(logits, dim=1)._data[:, 1]
         else:
-            z = logits.data.argmax(axis=1).astype(np.float64)
+            z = logits._data.argmax(axis=1).astype(np.float64)
     z = np.where(np.isfinite(z), z, 0.5).reshape(GRID, GRID)
     history = run["history"]
     metrics = {
