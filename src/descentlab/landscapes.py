@@ -347,7 +347,7 @@ def evaluate_grid(
     ys = np.linspace(y0, y1, n)
     with dl.no_grad():
         z = surface(_as_tensor(xs[None, :]), _as_tensor(ys[:, None]))
-    return xs, ys, np.broadcast_to(z.numpy(), (n, n)).copy()
+    return xs, ys, np.broadcast_to(z.detach().numpy(), (n, n)).copy()
 
 
 def evaluate_curve(
@@ -359,7 +359,7 @@ def evaluate_curve(
     ws = np.linspace(w0, w1, n)
     with dl.no_grad():
         values = loss(_as_tensor(ws))
-    return ws, np.broadcast_to(values.numpy(), (n,)).copy()
+    return ws, np.broadcast_to(values.detach().numpy(), (n,)).copy()
 
 
 def value_and_grad(fn: Callable[..., Tensor], point: Sequence[float]) -> tuple[float, np.ndarray]:
