@@ -59,7 +59,9 @@ def curve(name: str, low: float = -6.0, high: float = 6.0, points: int = 241) ->
     x = dl.tensor(xs, dtype="float64", requires_grad=True)
     y = _REGISTRY[name].build()(x)
     y.sum().backward()
-    return Curve(name, _REGISTRY[name].help, xs, y.detach().numpy().copy(), np.array(x.grad, dtype=float))
+    return Curve(
+        name, _REGISTRY[name].help, xs, y.detach().numpy().copy(), np.array(x.grad, dtype=float)
+    )
 
 
 @dataclass(frozen=True)

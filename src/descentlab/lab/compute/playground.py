@@ -509,7 +509,11 @@ class Training:
                 if k % 2 == 1:
                     layers.append(h.detach().numpy().reshape(GRID, GRID, -1))
             layers.append(h.detach().numpy().reshape(GRID, GRID, -1))
-            out = F.softmax(h, dim=1).detach().numpy()[:, 1] if self.outputs == 2 else h.detach().numpy()[:, 0]
+            out = (
+                F.softmax(h, dim=1).detach().numpy()[:, 1]
+                if self.outputs == 2
+                else h.detach().numpy()[:, 0]
+            )
         return out.reshape(GRID, GRID), layers
 
     def frame(self) -> dict[str, Any]:
