@@ -11,6 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from torch_compare import compare_with_torch, sum_of
 
 import descentlab as dl
 import descentlab.functional as F
@@ -267,18 +268,6 @@ def test_detect_anomaly_names_the_backward_op():
 # ---------------------------------------------------- conventions at kinks
 
 
-def _torch_grad(fn, values):
-    t = torch.tensor(values, dtype=torch.float64, requires_grad=True)
-    fn(t).sum().backward()
-    return t.grad.numpy()
-
-
-def _our_grad(fn, values):
-    t = dl.tensor(values, dtype=np.float64, requires_grad=True)
-    fn(t).sum().backward()
-    return t.grad
-
-
 @pytest.mark.parametrize(
     "ours, theirs, values",
     [
@@ -298,7 +287,7 @@ def _our_grad(fn, values):
     ],
 )
 def test_ties_and_kinks_follow_pytorch(ours, theirs, values):
-    np.testing.assert_allclose(_our_grad(ours, values), _torch_grad(theirs, values))
+    compare_with_torch(sum_of(ours), sum_of(theirs), [values], upstream=np.array(1.0))
 
 
 # -------------------------------------------------- broadcasting (hypothesis)
@@ -325,14 +314,7 @@ def test_broadcasting_gradients_match_torch(pair, op):
         "maximum": (F.maximum, torch.maximum),
     }
     ours_fn, torch_fn = fns[op]
-    x, y = dl.tensor(a, True, np.float64), dl.tensor(b, True, np.float64)
-    tx, ty = (torch.tensor(v, requires_grad=True) for v in (a, b))
-    out, ref = ours_fn(x, y), torch_fn(tx, ty)
-    np.testing.assert_allclose(out.data, ref.detach().numpy())
-    (out * out).sum().backward()
-    (ref * ref).sum().backward()
-    np.testing.assert_allclose(x.grad, tx.grad.numpy(), atol=1e-12)
-    np.testing.assert_allclose(y.grad, ty.grad.numpy(), atol=1e-12)
+    compare_with_torch(ours_fn, torch_fn, [a, b], atol=1e-12, grad_atol=1e-12)
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
@@ -348,18 +330,11 @@ def test_reductions_with_any_dim_and_keepdim_match_torch(array, data):
     dim = data.draw(st.integers(-array.ndim, array.ndim - 1))
     keepdim = data.draw(st.booleans())
     name = data.draw(st.sampled_from(["sum", "mean", "logsumexp", "softmax"]))
-    x = dl.tensor(array, True, np.float64)
-    t = torch.tensor(array, requires_grad=True)
     if name == "softmax":
-        out, ref = F.softmax(x, dim), torch.softmax(t, dim)
+        ours, theirs = (lambda x: F.softmax(x, dim)), (lambda t: torch.softmax(t, dim))
     else:
-        out = getattr(x, name)(dim=dim, keepdim=keepdim)
-        ref = getattr(t, name)(dim=dim, keepdim=keepdim)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), atol=1e-12)
-    weights = np.arange(out.numel(), dtype=np.float64).reshape(out.shape)
-    out.backward(weights)
-    ref.backward(torch.tensor(weights))
-    np.testing.assert_allclose(x.grad, t.grad.numpy(), atol=1e-10)
+        ours = theirs = lambda x: getattr(x, name)(dim=dim, keepdim=keepdim)
+    compare_with_torch(ours, theirs, [array], atol=1e-12, grad_atol=1e-10)
 
 
 def test_numpy_style_aliases():

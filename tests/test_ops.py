@@ -1,8 +1,8 @@
 """Every op two ways, in float64: against centred finite differences and against PyTorch.
 
-One helper (``compare_with_torch``) runs a case's descentlab function and its PyTorch twin
-on the same inputs and checks, in order, the output shape, the dtype, the forward values
-and each input's gradient, saying which pass failed.
+The helper (``compare_with_torch``, in torch_compare.py, shared by every torch comparison)
+runs a case's descentlab function and its PyTorch twin on the same inputs and checks, in
+order, the output shape, the dtype, the forward values and each input's gradient.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from torch_compare import compare_with_torch
 
 import descentlab as dl
 from descentlab.op_cases import OP_CASES, OpCase
@@ -113,26 +114,6 @@ TORCH_TWINS = {
 }
 
 
-def compare_with_torch(dl_fn, torch_fn, arrays, *, atol=1e-9, rtol=1e-7, grad_atol=1e-8):
-    """Forward values and every input gradient of dl_fn against torch_fn, in float64."""
-    ours = [dl.tensor(a, requires_grad=True, dtype=np.float64) for a in arrays]
-    theirs = [T(a, requires_grad=True, dtype=torch.float64) for a in arrays]
-    out, ref = dl_fn(*ours), torch_fn(*theirs)
-    assert out.shape == tuple(ref.shape), f"shape: {out.shape} vs torch {tuple(ref.shape)}"
-    assert out.dtype == np.float64, f"dtype: {out.dtype}"
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), atol=atol, rtol=rtol,
-                               err_msg="forward")  # fmt: skip
-    upstream = np.random.default_rng(7).standard_normal(out.shape)
-    out.backward(upstream)
-    ref.backward(T(upstream))
-    for i, (a, b) in enumerate(zip(ours, theirs)):
-        expected = np.zeros(a.shape) if b.grad is None else b.grad.numpy()
-        got = np.zeros(a.shape) if a.grad is None else a.grad
-        assert got.shape == a.shape, f"grad {i}: shape {got.shape} vs input {a.shape}"
-        np.testing.assert_allclose(got, expected, atol=grad_atol, rtol=rtol,
-                                   err_msg=f"gradient of input {i}")  # fmt: skip
-
-
 def test_every_case_has_a_torch_twin():
     assert sorted(TORCH_TWINS) == sorted(case.name for case in OP_CASES)
 
@@ -215,7 +196,7 @@ def test_the_catalogue_covers_every_op():
         used |= _ops_in_graph(case.fn(*inputs))
     # Random and dtype-changing ops cannot be checked by finite differences; they have
     # their own tests in test_engine.py (dropout's mask and scale, astype's gradient).
-    assert every - used == {"cast", "dropout"}
+    assert every - used == {"cast", "dropout", "floor_divide"}
 
 
 @pytest.mark.parametrize("threads", [1, 2], ids=["one_thread", "two_threads"])

@@ -140,8 +140,11 @@ def test_every_registry_entry_builds_and_runs():
     assert cnn(dl.randn(2, 1, 8, 8)).shape == (2, 10)
     opt = build_optimizer("sgd", MODELS["linear"].build((2,), 2).parameters())
     for name, entry in SCHEDULES.items():
-        entry.build(opt, **C.DEFAULT_CONFIG["schedule"], epochs=5, lr=0.1, total_steps=10)
-        assert name
+        schedule = entry.build(
+            opt, **C.DEFAULT_CONFIG["schedule"], epochs=5, lr=0.1, total_steps=10
+        )
+        assert schedule is None or callable(getattr(schedule, "step", None)), name
+        assert 0 < opt.param_groups[0]["lr"] <= 0.1, name
 
 
 def test_momentum_and_nesterov_entries():

@@ -278,8 +278,7 @@ class Tensor(TensorMethods):
         return apply(arithmetic.Add, *_operands(self, other))
 
     def __radd__(self, other: Any) -> Tensor:
-        a, b = _operands(self, other)
-        return apply(arithmetic.Add, b, a)
+        return apply(arithmetic.Add, *_operands(self, other))  # torch keeps self first
 
     def __sub__(self, other: Any) -> Tensor:
         return apply(arithmetic.Sub, *_operands(self, other))
@@ -292,8 +291,7 @@ class Tensor(TensorMethods):
         return apply(arithmetic.Mul, *_operands(self, other))
 
     def __rmul__(self, other: Any) -> Tensor:
-        a, b = _operands(self, other)
-        return apply(arithmetic.Mul, b, a)
+        return apply(arithmetic.Mul, *_operands(self, other))  # torch keeps self first
 
     def __truediv__(self, other: Any) -> Tensor:
         return apply(arithmetic.Div, *_operands(self, other, floating=True))
@@ -335,10 +333,7 @@ class Tensor(TensorMethods):
         return apply(unary.Abs, self)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        a, b = _operands(self, other)
-        if _grad_enabled() and (a.requires_grad or b.requires_grad):
-            raise RuntimeError("the derivative for 'floor_divide' is not implemented.")
-        return _leaf(np.asarray(np.floor_divide(a._data, b._data)))
+        return apply(arithmetic.FloorDivide, *_operands(self, other))
 
     def __mod__(self, other: Any) -> Tensor:
         """Python's remainder (the sign of the divisor), as torch.remainder; a - floor(a/b) b."""
@@ -838,12 +833,12 @@ def inplace(self: Tensor, op_cls: type[Op], *others: Any, **params: Any) -> Tens
         source._ctx = self._ctx
         source._retains_grad = False
         source._version = 0
-        out = apply(op_cls, _cast_to(source, given, op_cls), *others, **params)
+        out = apply(op_cls, *_cast_to(source, others, given, op_cls), **params)
         result = out._data
     else:
         source = self
         ctx = op_cls()
-        inputs = [_cast_to(self, given, op_cls)._data, *(o._data for o in others)]
+        inputs = [t._data for t in _cast_to(self, others, given, op_cls)]
         result = np.asarray(op_cls.forward(ctx, *inputs, **params))
     if not dtypes.can_cast(result.dtype, self.dtype):
         raise RuntimeError(
@@ -870,14 +865,15 @@ def inplace(self: Tensor, op_cls: type[Op], *others: Any, **params: Any) -> Tens
 _UFUNCS = {arithmetic.Add: np.add, arithmetic.Sub: np.subtract, arithmetic.Mul: np.multiply}
 
 
-def _cast_to(base: Tensor, others: tuple[Any, ...], op_cls: type[Op]) -> Tensor:
-    """``base`` cast to torch's result dtype of the op (numbers count as weak scalars)."""
+def _cast_to(base: Tensor, others: tuple[Tensor, ...], given: tuple[Any, ...],
+             op_cls: type[Op]) -> list[Tensor]:  # fmt: skip
+    """The op's inputs cast to torch's result dtype (``given`` numbers count as weak)."""
     if not others or op_cls is shape.SetItem:
-        return base
-    target = dtypes.result_type(base._data, *(_raw(o) for o in others))
+        return [base, *others]
+    target = dtypes.result_type(base._data, *(_raw(o) for o in given))
     if op_cls is arithmetic.Div and target.kind != "f":
         target = autograd_mode.get_default_dtype()
-    return base if target == base._data.dtype else base.astype(target)
+    return [t if t._data.dtype == target else t.astype(target) for t in (base, *others)]
 
 
 def _check_recordable(t: Tensor) -> None:

@@ -47,7 +47,7 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
 
 def train_loop(dataloader, model, loss_fn, optimizer):
     model.train()
-    for batch, (X, y) in enumerate(dataloader):
+    for batch, (X, y) in enumerate(dataloader):  # noqa: B007 - the tutorial's loop
         pred = model(X.to(device))
         loss = loss_fn(pred, y.to(device))
         loss.backward()
@@ -72,6 +72,6 @@ def test_loop(dataloader, model, loss_fn):
 
 
 epochs = 30
-for t in range(epochs):
+for t in range(epochs):  # noqa: B007 - the tutorial's loop
     train_loop(train_dataloader, model, loss_fn, optimizer)
 test_loss, accuracy = test_loop(test_dataloader, model, loss_fn)
