@@ -8,7 +8,7 @@ import dash
 import numpy as np
 from dash import ALL, Input, Output, State, dcc, html
 
-from descentlab import landscapes
+from descentlab import landscapes, registry
 from descentlab.lab import widgets as w
 from descentlab.lab.compute import optimizers as compute
 from descentlab.lab.compute.surfaces import check_surface, fit_window
@@ -34,7 +34,7 @@ colour is the number of steps to converge, grey cells diverged. The dashed line 
 theoretical edge: with momentum `m` the largest stable learning rate grows by `1 + m`.
 """
 
-CHOICES = list(landscapes.OPTIMIZERS)
+CHOICES = registry.optimizers.names()
 COLOR = {name: w.SERIES_COLORS[i] for i, name in enumerate(CHOICES)}
 DEFAULT = landscapes.get_surface("ravine")
 STEPS_LOW, STEPS_HIGH = 10, compute.STEPS_HIGH
@@ -78,7 +78,7 @@ def layout() -> Any:
                     dcc.Checklist(
                         id={"type": "optimizers-on", "opt": name},
                         options=[
-                            {"label": f" {landscapes.OPTIMIZERS[name]['title']}", "value": name}
+                            {"label": f" {registry.optimizers.get(name).label}", "value": name}
                         ],
                         value=[name],
                         labelStyle={"color": COLOR[name], "fontWeight": 700},
@@ -222,7 +222,7 @@ def paths_figure(result: dict[str, Any]) -> dict[str, Any]:
                 "y": w.plain(run["path"][:, 1]),
                 "mode": "lines",
                 "line": {"color": COLOR[name], "width": 2},
-                "name": landscapes.OPTIMIZERS[name]["title"],
+                "name": registry.optimizers.get(name).label,
                 "hoverinfo": "skip",
             }
         )
@@ -254,7 +254,7 @@ def losses_figure(result: dict[str, Any]) -> dict[str, Any]:
                 "y": w.plain(values),
                 "mode": "lines",
                 "line": {"color": COLOR[name], "width": 2},
-                "name": landscapes.OPTIMIZERS[name]["title"],
+                "name": registry.optimizers.get(name).label,
             }
         )
     positive = all(min(t["y"], key=lambda v: v if v is not None else 1) > 0 for t in data if t["y"])
@@ -280,7 +280,7 @@ def summary(result: dict[str, Any]) -> Any:
             html.Tr(
                 [
                     html.Td(
-                        landscapes.OPTIMIZERS[name]["title"],
+                        registry.optimizers.get(name).label,
                         style={"color": COLOR[name], "fontWeight": 700},
                     ),
                     html.Td(_final(run["final_loss"]), id=f"optimizers-final-{name}"),
