@@ -114,7 +114,7 @@ def save_checkpoint(path: str | Path, loop) -> None:
     """
     path = Path(path)
     if path.name == LAST and path.is_file() and _is_sound(path):
-        keep_previous(path, path.with_name(PREVIOUS))
+        copy_atomic(path, path.with_name(PREVIOUS))
     write_payload(path, checkpoint_payload(loop))
     if path.name == LAST:
         _written[path.resolve()] = _stamp(path)
@@ -141,12 +141,18 @@ def _is_sound(path: Path) -> bool:
     return True
 
 
-def keep_previous(src: Path, dst: Path) -> None:
-    """Make ``dst`` the file ``src`` is now, atomically (a link renamed over ``dst``)."""
+def copy_atomic(src: str | Path, dst: str | Path) -> None:
+    """Make ``dst`` the file ``src`` is now, atomically: a hard link (nothing copied) where the
+    file system has them, else a copy, under a temporary name renamed over ``dst``.
+
+    Checkpoints are replaced by renames, never rewritten in place, so a link stays the old
+    bytes when ``src`` is saved again.
+    """
+    src, dst = Path(src), Path(dst)
     import shutil
     import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=src.suffix, dir=src.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=src.suffix, dir=dst.parent)
     os.close(fd)
     try:
         os.remove(tmp)
