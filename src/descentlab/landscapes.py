@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 
 import descentlab as dl
+from descentlab.factories import from_numpy
 from descentlab.tensor import Tensor
 
 __all__ = [
     "LOSSES_1D",
-    "OPTIMIZERS",
     "SURFACES",
     "Loss1D",
     "Surface",
@@ -346,7 +346,7 @@ def evaluate_grid(
     ys = np.linspace(y0, y1, n)
     with dl.no_grad():
         z = surface(_as_tensor(xs[None, :]), _as_tensor(ys[:, None]))
-    return xs, ys, np.broadcast_to(z.numpy(), (n, n)).copy()
+    return xs, ys, np.broadcast_to(z.detach().numpy(), (n, n)).copy()
 
 
 def evaluate_curve(
@@ -358,7 +358,7 @@ def evaluate_curve(
     ws = np.linspace(w0, w1, n)
     with dl.no_grad():
         values = loss(_as_tensor(ws))
-    return ws, np.broadcast_to(values.numpy(), (n,)).copy()
+    return ws, np.broadcast_to(values.detach().numpy(), (n,)).copy()
 
 
 def value_and_grad(fn: Callable[..., Tensor], point: Sequence[float]) -> tuple[float, np.ndarray]:
@@ -375,57 +375,20 @@ def value_and_grad(fn: Callable[..., Tensor], point: Sequence[float]) -> tuple[f
     return out.item(), np.array(grads, dtype=DTYPE)
 
 
-# name -> (optimiser class name, fixed options, options a user may set, their defaults)
-OPTIMIZERS: dict[str, dict[str, Any]] = {
-    "sgd": {"title": "SGD", "cls": "SGD", "fixed": {}, "defaults": {"lr": 0.01}},
-    "momentum": {
-        "title": "Momentum",
-        "cls": "SGD",
-        "fixed": {},
-        "defaults": {"lr": 0.01, "momentum": 0.9},
-    },
-    "nesterov": {
-        "title": "Nesterov",
-        "cls": "SGD",
-        "fixed": {"nesterov": True},
-        "defaults": {"lr": 0.01, "momentum": 0.9},
-    },
-    "adagrad": {"title": "AdaGrad", "cls": "Adagrad", "fixed": {}, "defaults": {"lr": 0.5}},
-    "rmsprop": {
-        "title": "RMSprop",
-        "cls": "RMSprop",
-        "fixed": {},
-        "defaults": {"lr": 0.05, "alpha": 0.9},
-    },
-    "adam": {
-        "title": "Adam",
-        "cls": "Adam",
-        "fixed": {},
-        "defaults": {"lr": 0.1, "betas": (0.9, 0.999)},
-    },
-    "adamw": {
-        "title": "AdamW",
-        "cls": "AdamW",
-        "fixed": {},
-        "defaults": {"lr": 0.1, "betas": (0.9, 0.999), "weight_decay": 0.01},
-    },
-}
-
-
 def make_optimizer(name: str, params: Sequence[Any], **options: Any) -> Any:
-    """A :mod:`descentlab.optim` optimiser from its registry name.
+    """A :mod:`descentlab.optim` optimiser by its name in :data:`descentlab.registry.optimizers`.
 
-    ``"momentum"`` is ``SGD(momentum=...)`` (heavy ball), ``"nesterov"`` is
-    ``SGD(momentum=..., nesterov=True)``; the others are the classes of the same name.
-    ``options`` override the entry's defaults (``OPTIMIZERS[name]["defaults"]``).
+    ``"momentum"`` is ``SGD(momentum=0.9)`` (heavy ball), ``"nesterov"`` is
+    ``SGD(momentum=0.9, nesterov=True)``; the others are the classes of the same name. The
+    defaults are the entry's ``"surface"`` preset (learning rates that suit these 2-D
+    surfaces, e.g. Adam at 0.1); ``options`` override them.
     """
-    from descentlab import optim
+    from descentlab import registry  # the name table sits above this module
 
-    if name not in OPTIMIZERS:
-        raise _unknown("optimizer", name, list(OPTIMIZERS))
-    entry = OPTIMIZERS[name]
-    kwargs = {**entry["defaults"], **options, **entry["fixed"]}
-    return getattr(optim, entry["cls"])(list(params), **kwargs)
+    entry = registry.optimizers.get(name)
+    return registry.optimizers.build(
+        entry.name, list(params), **{**entry.presets.get("surface", {}), **options}
+    )
 
 
 @dataclass
@@ -464,7 +427,7 @@ def descend(
         fn: a :class:`Surface`, a :class:`Loss1D` or any elementwise function of Tensors (one
             per coordinate of ``start``, each of shape (1,)); its output is summed to a scalar.
         start: the starting point.
-        optimizer: a name in :data:`OPTIMIZERS` (with ``options`` such as ``lr``,
+        optimizer: a name in ``descentlab.registry.optimizers`` (with ``options`` such as ``lr``,
             ``momentum``), or a function ``params -> optimiser`` (any :mod:`descentlab.optim`
             optimiser, e.g. ``lambda ps: SGD(ps, lr=0.1, dampening=0.9, momentum=0.9)``).
         steps: number of optimiser steps, 0..100000.
@@ -526,7 +489,8 @@ def descend_many(
         fn: an elementwise function of one Tensor per coordinate (a :class:`Surface`).
         start: the common starting point.
         optimizers: ``{label: options}``; ``options["optimizer"]`` names the optimiser in
-            :data:`OPTIMIZERS` (default: the label itself), the rest are its options, e.g.
+            ``descentlab.registry.optimizers`` (default: the label itself), the rest are its
+            options, e.g.
             ``{"adam": {"lr": 0.1}, "slow sgd": {"optimizer": "sgd", "lr": 1e-3}}``.
         steps, limit: as in :func:`descend`; a run that diverges stops alone.
 
@@ -544,7 +508,7 @@ def descend_many(
     if k == 0:
         return {}
     coords = [_as_tensor(np.full(k, v), requires_grad=True) for v in point]
-    views = [[_RowView(c.data[i : i + 1]) for c in coords] for i in range(k)]
+    views = [[_row(c._data[i : i + 1]) for c in coords] for i in range(k)]
     opts = []
     for label, row in zip(labels, views):
         options = dict(optimizers[label])
@@ -560,14 +524,14 @@ def descend_many(
             for c in coords:
                 c.grad = None
             values = fn(*coords)
-            v = values.numpy()
-            here = np.stack([c.data for c in coords], axis=1)
+            v = values.detach().numpy()
+            here = np.stack([c._data for c in coords], axis=1)
             ok = np.isfinite(v) & (np.abs(v) <= limit) & np.all(np.abs(here) <= limit, axis=1)
             live &= ok
             if not live.any():
                 break
             values.sum().backward()
-            g = np.stack([c.grad for c in coords], axis=1)
+            g = np.stack([c._grad._data for c in coords], axis=1)
             path[t, live], losses[t, live], grads[t, live] = here[live], v[live], g[live]
             length[live] = t + 1
             if t == steps:
@@ -640,18 +604,11 @@ def classify_run(trajectory: Trajectory, min_value: float | None = None) -> Verd
     return Verdict("good", f"{closed:.2%} of the loss gap closed in {trajectory.steps} steps")
 
 
-class _RowView:
-    """One row of a batched parameter, seen by an optimiser as a parameter of its own.
-
-    The optimiser only reads ``.data`` (updated in place: a view writes through to the
-    batched tensor) and ``.grad``.
-    """
-
-    __slots__ = ("data", "grad")
-
-    def __init__(self, data: np.ndarray) -> None:
-        self.data = data
-        self.grad: np.ndarray | None = None
+def _row(data: np.ndarray) -> Tensor:
+    """One row of a batched parameter, seen by an optimiser as a parameter of its own: a
+    tensor sharing the row's memory, so the optimiser's in-place update writes through to
+    the batched tensor."""
+    return from_numpy(data)
 
 
 def momentum_map(
@@ -699,7 +656,7 @@ def momentum_map(
     x0, y0 = start or surface.start
     x = _as_tensor(np.full((m, n), x0), requires_grad=True)
     y = _as_tensor(np.full((m, n), y0), requires_grad=True)
-    rows = [(_RowView(x.data[i]), _RowView(y.data[i])) for i in range(m)]
+    rows = [(_row(x._data[i]), _row(y._data[i])) for i in range(m)]
     groups = [
         {"params": list(pair), "momentum": float(mu), "nesterov": bool(nesterov and mu > 0)}
         for pair, mu in zip(rows, mom_arr)
@@ -712,7 +669,7 @@ def momentum_map(
         for t in range(steps + 1):
             x.grad = y.grad = None
             values = surface(x, y)
-            gap = values.numpy() - surface.min_value
+            gap = values.detach().numpy() - surface.min_value
             if gap0 is None:
                 gap0 = gap.copy()
             done = np.isinf(result) & (gap <= tol * gap0)

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from descentlab.tensor import Tensor, _leaf
+
 __all__ = ["Optimizer", "ParamState"]
 
 
@@ -70,15 +72,14 @@ def _typename(obj: object) -> str:
 
 
 def _is_tensor(obj: object) -> bool:
-    return isinstance(getattr(obj, "data", None), np.ndarray) and hasattr(obj, "grad")
+    return isinstance(obj, Tensor)
 
 
 class Optimizer:
     """Base class of the optimisers: bookkeeping only, no update rule.
 
     Args:
-        params: an iterable of Tensors (anything with an ndarray ``.data`` and a ``.grad``
-            that is an ndarray of the same shape or None), or of dicts, each a parameter
+        params: an iterable of Tensors, or of dicts, each a parameter
             group ``{"params": [...], "lr": ..., ...}`` whose options override ``defaults``.
         defaults: the default value of every option (``lr``, ``momentum``, ...).
 
@@ -144,10 +145,10 @@ class Optimizer:
                 raise TypeError(
                     f"optimizer can only optimize Tensors, but one of the params is {_typename(p)}"
                 )
-            if not np.issubdtype(p.data.dtype, np.floating):
+            if not np.issubdtype(p._data.dtype, np.floating):
                 raise TypeError(
                     "optimizer can only optimize floating-point Tensors, but one of the params "
-                    f"has dtype {p.data.dtype}"
+                    f"has dtype {p._data.dtype}"
                 )
             if getattr(p, "_ctx", None) is not None:
                 raise ValueError("can't optimize a non-leaf Tensor")
@@ -169,8 +170,8 @@ class Optimizer:
         """
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    p.grad = None if set_to_none else np.zeros_like(p.grad)
+                if p._grad is not None:
+                    p._grad = None if set_to_none else _leaf(np.zeros_like(p._grad._data))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient, in place; skip those whose grad is None.
@@ -193,9 +194,10 @@ class Optimizer:
         for group in self.param_groups:
             options = [group[k] for k in keys]
             for p in group["params"]:
-                g = p.grad
+                g = p._grad
                 if g is not None:
-                    update(p.data, g, state_of(p), *options)
+                    update(p._data, g._data, state_of(p), *options)
+                    p._version += 1
         return loss
 
     def state_dict(self) -> dict[str, Any]:
@@ -270,11 +272,11 @@ def _copy_buffer(name: str, value: Any, param: Any, index: int) -> Any:
         return int(value)
     if not isinstance(value, np.ndarray):
         return copy.deepcopy(value)
-    if value.shape != param.data.shape:
+    if value.shape != param._data.shape:
         raise ValueError(
             f"loaded state for parameter {index} ({name!r}) has shape {value.shape}, "
-            f"expected the parameter's shape {param.data.shape}"
+            f"expected the parameter's shape {param._data.shape}"
         )
     if np.issubdtype(value.dtype, np.floating):
-        return np.array(value, dtype=param.data.dtype, copy=True)
+        return np.array(value, dtype=param._data.dtype, copy=True)
     return value.copy()

@@ -32,9 +32,9 @@ LossFn = Callable[[Any, Any], Any]
 
 def _resolve_loss(loss: LossFn | str) -> LossFn:
     if isinstance(loss, str):
-        from descentlab.train.registry import LOSSES, lookup
+        from descentlab import registry
 
-        return lookup(LOSSES, loss, "loss").build
+        return registry.losses.build(loss)
     if not callable(loss):
         raise TypeError(f"Invalid loss: {loss!r} (expected a callable or a loss name)")
     return loss
@@ -77,7 +77,7 @@ def evaluate(model, loss: LossFn | str, data, batch_size: int = 1024) -> dict[st
                 out = model(xb)
                 b = len(xb)
                 total += loss_fn(out, yb).item() * b
-                c = _correct(out.data, yb.data)
+                c = _correct(out._data, yb._data)
                 if c is None:
                     has_acc = False
                 else:
@@ -186,8 +186,9 @@ class Loop:
                     if track:
                         sq = 0.0
                         for p in params:
-                            g = p.grad
+                            g = p._grad
                             if g is not None:
+                                g = g._data
                                 sq += float(vdot(g, g))
                         self.grad_sq_norm = sq
                         if isfinite(sq):
@@ -203,7 +204,7 @@ class Loop:
                     self.seen += b
                     self.loss_sum += lv * b
                     if self.correct_count is not None and yb is not None:
-                        c = _correct(out.data, yb.data)
+                        c = _correct(out._data, yb._data)
                         self.correct_count = None if c is None else self.correct_count + c
                     for cb in batch_end:
                         cb(self)
@@ -279,7 +280,7 @@ def fit(
         model: a Module (anything with ``named_parameters()``, ``train()``, ``eval()``,
             ``state_dict()``).
         loss: a callable ``loss(output, target) -> scalar Tensor`` or a name from
-            ``registry.LOSSES`` ("cross_entropy", "mse", ...).
+            ``descentlab.registry.losses`` ("cross_entropy", "mse", ...).
         optimizer: an optimizer over the model's parameters.
         train: a :class:`DataLoader`, or ``(X, y)`` arrays batched with ``batch_size``,
             ``shuffle``, ``seed`` and ``drop_last``.

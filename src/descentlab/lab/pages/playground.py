@@ -42,7 +42,7 @@ RUN = "playground"
 POLL_PLAYING_MS = 300
 DIAGRAM_SECONDS = 1.0  # while playing, the diagram (the costliest figure to redraw) is
 # refreshed at most this often; the output plane and the curves follow every poll
-FRAME_SECONDS = 0.15  # the worker builds at most one frame per this many seconds
+FRAME_SECONDS = 0.25  # the worker builds at most one frame per this many seconds (< a poll)
 POLL_IDLE_MS = 5000  # a paused page still polls now and then, so its run is not reaped
 NEG, POS = "#f59322", "#0877bd"
 SCALE = [[0.0, NEG], [0.5, "#e8eaeb"], [1.0, POS]]
@@ -477,9 +477,9 @@ def readouts(training: pc.Training, frame: dict) -> tuple[str, str]:
     h = frame["history"]
     epoch = f"Epoch {frame['epoch']} of {frame['epochs']}"
 
-    def g(key: str, fmt: str) -> str | None:
+    def g(key: str, fmt: str) -> str:
         value = h[key][-1]
-        return None if value is None else format(value, fmt)
+        return "nan" if value is None else format(value, fmt)  # None: not finite
 
     parts = [f"train loss {g('train_loss', '.6g')}", f"test loss {g('val_loss', '.6g')}"]
     if not training.settings.regression and h["train_acc"][-1] is not None:
@@ -732,6 +732,12 @@ def show_code(_clicks, session, drawn):
     return training.code(frame.data["epoch"]), {"display": "block"}
 
 
+def loss_options(dataset):
+    """The losses that fit the dataset: class losses, or mse and l1 for regression."""
+    regression = isinstance(dataset, str) and dataset in pc.REGRESSION
+    return _options(pc.REGRESSION_LOSSES if regression else pc.CLASS_LOSSES)
+
+
 def regenerate(_clicks, seed):
     """A new sample of the same dataset: the next data seed."""
     try:
@@ -843,6 +849,7 @@ def register_callbacks(app: dash.Dash) -> None:
         State("playground-drawn", "data"),
         prevent_initial_call=True,
     )(show_code)
+    app.callback(Output(_cid("loss"), "options"), Input(_cid("dataset"), "value"))(loss_options)
     app.callback(
         Output(_cid("seed"), "value", allow_duplicate=True),
         Input("playground-regenerate", "n_clicks"),
