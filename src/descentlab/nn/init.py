@@ -61,6 +61,8 @@ def _array(tensor: Any) -> np.ndarray:
 def _fill(tensor: Any, values: np.ndarray | float) -> Any:
     arr = _array(tensor)
     arr[...] = values
+    if arr is not tensor:
+        tensor._version += 1  # an in-place write, counted as torch counts it
     return tensor
 
 
