@@ -25,6 +25,10 @@ each a noisy estimate. **Stochastic** (right) steps after every single point: ma
 steps that reach the valley fast and then jitter around its floor. The lower plot shows the
 full-data loss against epochs. Every step is a real training step: descentlab's `DataLoader`,
 `F.mse_loss`, `backward()` and `optim.SGD`.
+
+**Compare by equal steps** gives every run the same number of updates instead: then the batch
+run has seen a hundred times more data than the stochastic one, and the question becomes
+which gradient is worth more per step. **Play** replays the three runs together.
 """
 
 RUN_NAMES = ("batch", "mini-batch", "stochastic")
