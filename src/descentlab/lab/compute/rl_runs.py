@@ -45,6 +45,29 @@ def check_grid_settings(
     )
 
 
+def initial_grid_frame(grid: str, episodes: int = 0) -> dict[str, Any]:
+    """What the grid page shows before any episode: the map, Q = 0 everywhere, no returns."""
+    from descentlab.rl import envs
+
+    name, slippery = GRIDS[bounds.choice(grid, "Grid world", GRIDS)]
+    layout = envs.grid_layout(envs.make_env(name, slippery=slippery))
+    rows, cols = len(layout), len(layout[0])
+    start = "".join(layout).index("S")
+    return {
+        "episode": 0,
+        "episodes": episodes,
+        "layout": layout,
+        "values": [[0.0] * cols for _ in range(rows)],
+        "arrows": [""] * (rows * cols),
+        "returns": [],
+        "first": 0,
+        "path": [start],
+        "greedy_path": [start],
+        "greedy_return": 0.0,
+        "optimal_path_return": 0.0,
+    }
+
+
 def grid_body(
     grid: str, method: str, alpha: float, gamma: float, epsilon: float, episodes: int, seed=0
 ) -> Callable:
@@ -169,6 +192,7 @@ def cartpole_body(lr: float, episodes: int, baseline: str, seed: int = 0) -> Cal
 
 __all__ = [
     "GRIDS",
+    "initial_grid_frame",
     "MAX_EPISODES",
     "METHODS",
     "cartpole_body",

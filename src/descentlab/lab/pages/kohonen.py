@@ -67,7 +67,7 @@ def layout() -> Any:
             html.H3("The digits on an 8×8 map"),
             w.button(f"{_P}-digits-train", "Train on the digits", primary=True),
             html.Div(id=f"{_P}-digits-error", className="lab-error", role="alert"),
-            w.graph(f"{_P}-digits", height=460),
+            html.Div(id=f"{_P}-digits-box"),  # the figure appears once the map is trained
             w.readout(f"{_P}-digits-readout"),
         ]
     )
@@ -170,7 +170,7 @@ def digits(_clicks: Any) -> tuple:
         f"quantisation error {m.quantization_error:.4f}, topographic error "
         f"{m.topographic_error:.3f} (1,797 digits, pixels scaled to [0, 1])"
     )
-    return figure, text, ""
+    return w.graph(f"{_P}-digits", height=460, figure=figure), text, ""
 
 
 def register_callbacks(app: dash.Dash) -> None:
@@ -193,7 +193,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Input(f"{_P}-frame", "value"),
     )(draw)
     app.callback(
-        Output(f"{_P}-digits", "figure"),
+        Output(f"{_P}-digits-box", "children"),
         Output(f"{_P}-digits-readout", "children"),
         Output(f"{_P}-digits-error", "children"),
         Input(f"{_P}-digits-train", "n_clicks"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import dash
@@ -32,6 +33,8 @@ _P = "policy-gradient"
 
 
 def layout() -> Any:
+    start = {"episode": 0, "episodes": 600, "returns": [], "average": [], "first": 0}
+    curve = draw(SimpleNamespace(data={**start, "states": [[0.0, 0.0]]}))[0]
     return html.Div(
         [
             html.Div(
@@ -53,10 +56,13 @@ def layout() -> Any:
             run_panel(_P),
             html.Div(id=f"{_P}-error", className="lab-error", role="alert"),
             html.Div(
-                [w.graph(f"{_P}-returns", height=380), w.graph(f"{_P}-cart", height=380)],
+                [
+                    w.graph(f"{_P}-returns", height=380, figure=curve),
+                    w.graph(f"{_P}-cart", height=380),
+                ],
                 style={"display": "grid", "gridTemplateColumns": "1fr 1fr", "gap": "8px"},
             ),
-            dcc.Store(id=f"{_P}-episode"),
+            dcc.Store(id=f"{_P}-episode", data={"states": [[0.0, 0.0]], "episode": 0}),
             dcc.Store(id=f"{_P}-tick", data=0),
             dcc.Interval(id=f"{_P}-replay", interval=60),
             w.readout(f"{_P}-readout"),
@@ -100,6 +106,8 @@ def draw(frame) -> tuple:
     text = (
         f"episode {d['episode']}: return {d['returns'][-1]:g}, mean of the last 100 "
         f"{d['average'][-1]:.1f}"
+        if d["returns"]
+        else "press Start"
     )
     return curve, text, {"states": d["states"], "episode": d["episode"]}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import dash
@@ -36,6 +37,7 @@ _P = "q-learning"
 
 
 def layout() -> Any:
+    start = draw(SimpleNamespace(data=compute.initial_grid_frame("cliff", 500)))
     return html.Div(
         [
             html.Div(
@@ -68,7 +70,10 @@ def layout() -> Any:
             run_panel(_P),
             html.Div(id=f"{_P}-error", className="lab-error", role="alert"),
             html.Div(
-                [w.graph(f"{_P}-grid-figure", height=380), w.graph(f"{_P}-returns", height=380)],
+                [
+                    w.graph(f"{_P}-grid-figure", height=380, figure=start[0]),
+                    w.graph(f"{_P}-returns", height=380, figure=start[1]),
+                ],
                 style={"display": "grid", "gridTemplateColumns": "1fr 1fr", "gap": "8px"},
             ),
             w.readout(f"{_P}-readout"),
@@ -146,8 +151,9 @@ def draw(frame) -> tuple:
             yaxis=w.axis("return"),
         ),
     }
+    last = f"last return {returns[-1]:g}" if returns else "press Start"
     lines = [
-        f"episode {d['episode']} of {d['episodes']}: last return {returns[-1]:g}",
+        f"episode {d['episode']} of {d['episodes']}: {last}",
         f"greedy path return {d['greedy_return']:g} (optimal policy's: "
         f"{d['optimal_path_return']:g})",
     ]
