@@ -119,7 +119,7 @@ def test_default_run_dir_is_fresh(tmp_path, monkeypatch):
         (["--resume", "nowhere"], "--resume: no run in nowhere"),
         (
             ["--set", "optim.name=sgd", "--set", "optim.nesterov=true"],
-            "invalid config: Nesterov momentum requires a momentum and zero dampening",
+            "invalid config: nesterov: expected False, or True with momentum > 0 and dampening = 0",
         ),
     ],
 )
