@@ -83,7 +83,7 @@ def instrument(recorder: Recorder) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("benchmark", choices=benchmarks.BUILT_IN)
+    parser.add_argument("benchmark", choices=benchmarks.available())
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--threads", type=int, help="BLAS threads")
     parser.add_argument("--wall", action="store_true", help="time with the wall clock")

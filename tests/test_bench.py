@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import runpy
 import sys
 from pathlib import Path
 
@@ -18,8 +17,9 @@ import numpy as np
 import pytest
 
 from descentlab import benchmarks
-from descentlab.benchmarks import cnn, common, mlp, tiny_mlp
+from descentlab.benchmarks import cnn, common, fit, mlp, mnist1d, tiny_mlp
 from descentlab.benchmarks.common import (
+    FRAMEWORKS,
     HEADER,
     BenchResult,
     format_table,
@@ -31,7 +31,7 @@ from descentlab.benchmarks.common import (
 from descentlab.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = {"tiny_mlp": tiny_mlp, "mlp": mlp, "cnn": cnn}
+MODULES = {"tiny_mlp": tiny_mlp, "mlp": mlp, "cnn": cnn, "mnist1d": mnist1d, "fit": fit}
 
 try:
     import torch  # noqa: F401
@@ -41,6 +41,11 @@ except ImportError:
     HAVE_TORCH = False
 
 EXPECTED = ["descentlab", "numpy", *(["pytorch"] if HAVE_TORCH else [])]
+
+
+def expected(name: str) -> list[str]:
+    """The frameworks benchmark ``name`` measures here (PyTorch only when installed)."""
+    return [f for f in FRAMEWORKS if f in MODULES[name].BUILDERS and (HAVE_TORCH or f != "pytorch")]
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +58,7 @@ def _no_idle_gap(monkeypatch):
 def test_frameworks_train_the_same_network(name):
     """Same weights, data and update rule: every framework's losses agree step by step."""
     steps = MODULES[name].make_steps()
-    assert list(steps) == EXPECTED
+    assert list(steps) == expected(name)
     losses = {fw: [step() for _ in range(3)] for fw, step in steps.items()}
     reference = np.array(losses["descentlab"])
     assert np.all(np.isfinite(reference))
@@ -66,15 +71,15 @@ def test_frameworks_train_the_same_network(name):
 def test_measure_gives_finite_ratios(name):
     result = benchmarks.measure(name, repeats=1, iterations=1)
     assert result.name == name
-    assert list(result.seconds) == EXPECTED
+    assert list(result.seconds) == expected(name)
     assert result.samples_per_step == MODULES[name].SAMPLES_PER_STEP
-    for fw in EXPECTED:
+    for fw in expected(name):
         assert math.isfinite(result.seconds[fw]) and result.seconds[fw] > 0
         assert math.isfinite(result.speed_ratio(fw)) and result.speed_ratio(fw) > 0
     assert result.speed_ratio("descentlab") == 1.0
     rows = table_rows([result])
-    assert [row[1] for row in rows] == EXPECTED
-    assert [row[0] for row in rows] == [name] + [""] * (len(EXPECTED) - 1)
+    assert [row[1] for row in rows] == expected(name)
+    assert [row[0] for row in rows] == [name] + [""] * (len(expected(name)) - 1)
     assert all(len(row) == len(HEADER) for row in rows)
 
 
@@ -155,32 +160,16 @@ def test_cli_prints_one_table_and_writes_json(tmp_path, capsys):
         assert list(r["frameworks"]) == EXPECTED
         for row in r["frameworks"].values():
             assert math.isfinite(row["speed_ratio"]) and math.isfinite(row["samples_per_second"])
-    assert payload["results"][1]["frameworks"]["pytorch" if HAVE_TORCH else "numpy"][
-        "speed_target"
-    ] in (1.0, 0.9)
+    reference = "pytorch" if HAVE_TORCH else "numpy"
+    row = payload["results"][1]["frameworks"][reference]
+    assert row["speed_target"] == mlp.SPEED_TARGETS[reference]
 
 
 def test_cli_rejects_unknown_benchmark(capsys):
     assert cli_main(["bench", "--only", "resnet"]) == 2
     err = capsys.readouterr().err
-    assert "unknown benchmark 'resnet'" in err and "tiny_mlp, mlp, cnn" in err
-
-
-def test_script_benchmark_joins_when_it_has_run(monkeypatch, tmp_path):
-    script = tmp_path / "bench_fit.py"
-    script.write_text(
-        "SAMPLES_PER_STEP = 10\n"
-        "def run(repeats=7, iterations=1):\n"
-        "    return {'descentlab': 0.5, 'pytorch': 0.25}\n"
-    )
-    monkeypatch.setattr(benchmarks, "_script_path", lambda name: script)
-    assert benchmarks.available()[-1] == "fit"
-    result = benchmarks.measure("fit", repeats=1, iterations=1)
-    assert result.samples_per_second("descentlab") == 20.0
-    assert result.speed_ratio("pytorch") == 0.5
-    script.write_text("X = 1\n")
-    with pytest.raises(benchmarks.NotABenchmark, match="has no run"):
-        benchmarks.load("fit")
+    assert "--only: expected benchmarks among tiny_mlp, mlp, cnn, mnist1d, fit" in err
+    assert "received 'resnet'" in err
 
 
 def test_isolated_workers_time_and_count_the_training_state():
@@ -206,7 +195,7 @@ def test_isolated_worker_reports_its_failure():
 def test_measure_with_isolated_runs_fills_every_column(monkeypatch):
     calls = []
 
-    def fake_isolated(name, frameworks, memory_steps, repeats, iterations):
+    def fake_isolated(name, frameworks, memory_steps, repeats, iterations, gap):
         calls.append((name, frameworks, memory_steps, repeats, iterations))
         return {f: 0.001 for f in frameworks}, {f: 2**20 for f in frameworks}
 
@@ -219,31 +208,61 @@ def test_measure_with_isolated_runs_fills_every_column(monkeypatch):
     assert row[5] == "100,000" and row[8] == "1.0" and row[9] == "1.00"
 
 
-def test_bench_script_runs(monkeypatch, capsys):
-    """bench/bench_tiny_mlp.py is a thin script over the package's benchmark."""
-    script = ROOT / "bench" / "bench_tiny_mlp.py"
-    monkeypatch.syspath_prepend(str(script.parent))
-    monkeypatch.setattr(
-        sys, "argv", [str(script), "--repeats", "1", "--iterations", "1", "--no-isolated"]
+def test_plan_fits_the_budget():
+    # 10 s, no gap: 5 rounds of 2 s; a round of n steps of both takes n * 0.04 s: n = 50.
+    assert benchmarks.plan({"a": 0.01, "b": 0.03}, 10.0, repeats=5, isolated=False) == (
+        benchmarks.Plan(repeats=5, iterations=50)
     )
-    monkeypatch.delitem(sys.modules, "common", raising=False)
-    with pytest.raises(SystemExit) as exit_info:
-        runpy.run_path(str(script), run_name="__main__")
-    sys.modules.pop("common", None)  # bench/common.py: not to be found by later imports
-    assert exit_info.value.code == 0
-    out = capsys.readouterr().out
-    assert "tiny_mlp" in out and "dl speed /" in out
+    # Isolated: (24 - 4) s of start-up overhead, halved for the second pass: 10 s, then
+    # 5 rounds of 2 s, minus two gaps of 0.25 s: 1.5 s = 150 steps of 0.01 s.
+    chosen = benchmarks.plan({"a": 0.005, "b": 0.005}, 24.0, repeats=5, isolated=True, gap=0.25)
+    assert chosen == benchmarks.Plan(repeats=5, iterations=150)
+    # A step slower than the budget allows: fewer rounds, one step each.
+    assert benchmarks.plan({"a": 1.0}, 2.5, repeats=7, isolated=False) == benchmarks.Plan(2, 1)
+    assert benchmarks.plan({"a": 9.0}, 1.0, repeats=7, isolated=False) == benchmarks.Plan(1, 1)
 
 
-def test_script_without_run_is_left_out_or_refused(monkeypatch, tmp_path, capsys):
-    script = tmp_path / "bench_fit.py"
-    script.write_text("def main():\n    return {}\n")
-    monkeypatch.setattr(benchmarks, "_script_path", lambda name: script)
-    assert cli_main(["bench", "--only", "fit"]) == 2
-    assert "bench_fit.py has no run(repeats, iterations)" in capsys.readouterr().err
-    monkeypatch.setattr(benchmarks, "BUILT_IN", ("tiny_mlp",))
-    argv = ["bench", "--repeats", "1", "--iterations", "1", "--no-isolated"]
+def test_every_benchmark_lives_in_the_package():
+    """An installed wheel has them all: nothing is loaded from outside the package."""
+    package = Path(benchmarks.__file__).parent
+    assert benchmarks.available() == list(MODULES)
+    for name in benchmarks.available():
+        module = benchmarks.load(name)
+        assert Path(module.__file__).parent == package
+        assert module.NAME == name and module.TITLE and module.SAMPLES_PER_STEP >= 1
+    with pytest.raises(ValueError, match="expected one of tiny_mlp"):
+        benchmarks.load("bench_fit")
+
+
+def test_cli_states_its_time_and_reports_misses_without_failing(capsys):
+    argv = ["bench", "--only", "tiny_mlp", "mnist1d", "--quick", "--budget", "0.2"]
     assert cli_main(argv) == 0
     out = capsys.readouterr().out
-    assert "bench_fit.py has no run" in out and "left out" in out
-    assert "tiny_mlp " in out
+    lines = out.splitlines()
+    # Before any benchmark runs, one line says how long the run takes.
+    stated = next(i for i, line in enumerate(lines) if "benchmark(s), about" in line)
+    assert stated < next(i for i, line in enumerate(lines) if line.startswith("tiny_mlp:"))
+    assert "2 benchmark(s), about 0 s (0.1 s each, timed in this process)" in out
+    assert "finished in" in lines[-1]
+    assert "left out" not in out and "has no run" not in out
+
+
+def test_cli_check_makes_a_missed_target_fail(monkeypatch, capsys):
+    monkeypatch.setattr(tiny_mlp, "SPEED_TARGETS", {"numpy": 1e6})  # cannot be met
+    argv = ["bench", "--only", "tiny_mlp", "--quick", "--repeats", "1", "--iterations", "1"]
+    assert cli_main(argv) == 0
+    out = capsys.readouterr().out
+    assert "target missed: tiny_mlp: descentlab / numpy speed" in out
+    assert "1 benchmark(s), 1 steps per timed block" in out
+    assert cli_main([*argv, "--check"]) == 1
+    capsys.readouterr()
+    monkeypatch.setattr(tiny_mlp, "SPEED_TARGETS", {"numpy": 1e-6})  # always met
+    assert cli_main([*argv, "--check"]) == 0
+    assert "target missed" not in capsys.readouterr().out
+
+
+def test_cli_rejects_a_budget_that_is_not_positive(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["bench", "--budget", "0"])
+    assert exit_info.value.code == 2
+    assert "expected a number of seconds > 0, received '0'" in capsys.readouterr().err

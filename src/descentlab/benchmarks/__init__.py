@@ -1,107 +1,138 @@
 """Speed benchmarks: descentlab against hand-written NumPy and PyTorch, side by side.
 
-Each benchmark is a module with the same small interface::
+Each benchmark is a module of this package with the same small interface::
 
-    NAME, TITLE, SAMPLES_PER_STEP, SPEED_TARGETS, MEMORY_TARGETS, REPEATS, ITERATIONS
+    NAME, TITLE, SAMPLES_PER_STEP, SPEED_TARGETS, MEMORY_TARGETS, REPEATS
     make_steps(frameworks=None, small=False) -> {framework: step()}   # one training step each
-    run(repeats, iterations) -> {framework: best seconds per step}
 
-``measure(name)`` times one into a :class:`~descentlab.benchmarks.common.BenchResult`
-(all frameworks interleaved in this process, and optionally each alone in a subprocess);
-``descentlab bench`` prints them as one table. The scripts in the repository's ``bench/``
-folder call these modules. PyTorch is optional: its column is left out when it is not
-installed.
-
-A training-loop benchmark in the repository's ``bench/bench_fit.py`` joins the table when it
-exists (in a source checkout) and exposes ``run(repeats, iterations) -> {framework: seconds}``.
+``measure(name)`` times one into a :class:`~descentlab.benchmarks.common.BenchResult`:
+all frameworks interleaved in this process and optionally each alone in a subprocess,
+with as many steps per timed block as fit the time budget it is given (the step times are
+measured first, during the warm-up). ``descentlab bench`` prints the results as one
+table. PyTorch is optional: its column is left out when it is not installed.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
-from pathlib import Path
+import time
+from dataclasses import dataclass
 from types import ModuleType
 
-from descentlab.benchmarks.common import BenchResult, measure_isolated
+from descentlab.benchmarks import common
+from descentlab.benchmarks.common import (
+    BenchResult,
+    measure_isolated,
+    time_interleaved,
+    warm_up,
+)
 
-BUILT_IN = ("tiny_mlp", "mlp", "cnn")
-# Benchmarks that live as scripts in the repository's bench/ folder, not in the package.
-SCRIPTS = {"fit": "bench_fit.py"}
-
-
-class NotABenchmark(ValueError):
-    """A benchmark script exists but does not expose the interface ``measure`` needs."""
-
-
-def _script_path(name: str) -> Path | None:
-    # src/descentlab/benchmarks/__init__.py -> the repository root is three folders up.
-    path = Path(__file__).resolve().parents[3] / "bench" / SCRIPTS[name]
-    return path if path.is_file() else None
+NAMES = ("tiny_mlp", "mlp", "cnn", "mnist1d", "fit")
+# Seconds an isolated run spends outside its timed blocks: starting the worker processes
+# (importing descentlab and torch), building the networks, the warm-up and memory steps.
+ISOLATED_OVERHEAD = 4.0
 
 
 def available() -> list[str]:
-    """The benchmarks that can run here: the built-in ones, then any found script."""
-    return [*BUILT_IN, *(name for name in SCRIPTS if _script_path(name) is not None)]
+    """The names of the benchmarks, in the order ``descentlab bench`` runs them."""
+    return list(NAMES)
 
 
 def load(name: str) -> ModuleType:
     """The benchmark module called ``name`` (one of :func:`available`)."""
-    if name in BUILT_IN:
-        return importlib.import_module(f"descentlab.benchmarks.{name}")
-    path = _script_path(name) if name in SCRIPTS else None
-    if path is None:
-        raise ValueError(f"Unknown benchmark: {name!r} (expected one of {', '.join(available())})")
-    spec = importlib.util.spec_from_file_location(f"descentlab_bench_{name}", path)
-    assert spec is not None and spec.loader is not None, path
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    if not callable(getattr(module, "run", None)):
-        raise NotABenchmark(
-            f"benchmark {name!r}: {path.name} has no run(repeats, iterations) -> "
-            f"{{framework: seconds per step}} function"
-        )
-    return module
+    if name not in NAMES:
+        raise ValueError(f"benchmark: expected one of {', '.join(NAMES)}, received {name!r}")
+    return importlib.import_module(f"descentlab.benchmarks.{name}")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one benchmark is timed: ``repeats`` rounds of ``iterations`` steps per framework."""
+
+    repeats: int
+    iterations: int
+
+
+def plan(
+    step_seconds: dict[str, float],
+    budget: float,
+    repeats: int,
+    isolated: bool,
+    gap: float = 0.0,
+) -> Plan:
+    """The steps per timed block that make one benchmark take about ``budget`` seconds.
+
+    Args:
+        step_seconds: framework -> seconds per step, measured during the warm-up.
+        budget: seconds for this benchmark's timed blocks, idle gaps and isolated runs.
+        repeats: rounds; each times one block of every framework, after a ``gap`` idle.
+        isolated: whether the blocks run a second time, each framework in its own process,
+            after about ``ISOLATED_OVERHEAD`` seconds of start-up.
+
+    Returns:
+        The plan: fewer rounds when ``repeats`` rounds of one step each do not fit, and
+        at least one round of one step (a budget too small for that is overrun).
+
+    >>> plan({"a": 0.01, "b": 0.03}, budget=10.0, repeats=5, isolated=False, gap=0.0)
+    Plan(repeats=5, iterations=50)
+    >>> plan({"a": 2.0}, budget=3.0, repeats=7, isolated=False)  # one step per round fits
+    Plan(repeats=1, iterations=1)
+    """
+    timed = max(budget - (ISOLATED_OVERHEAD if isolated else 0.0), 0.0)
+    if isolated:
+        timed /= 2
+    one_round = gap * len(step_seconds) + sum(step_seconds.values())
+    repeats = max(1, min(repeats, int(timed / one_round)))
+    per_round = timed / repeats - gap * len(step_seconds)
+    iterations = int(per_round / max(sum(step_seconds.values()), 1e-9))
+    return Plan(repeats, max(1, iterations))
 
 
 def measure(
     name: str,
+    budget: float = 20.0,
     repeats: int | None = None,
     iterations: int | None = None,
     isolated: bool = False,
     memory_steps: int = 10,
-    module: ModuleType | None = None,
+    gap: float | None = None,
 ) -> BenchResult:
     """Time benchmark ``name`` in this process, and optionally each framework alone.
 
     Args:
+        budget: about how many seconds the timing may take (see :func:`plan`); ignored
+            when ``iterations`` is given.
         repeats: timed rounds (default the module's ``REPEATS``).
-        iterations: steps per timed block (default the module's ``ITERATIONS``).
-        isolated: also run each framework alone in a worker subprocess (built-in
-            benchmarks only), timed round-robin across the workers: its time per step there
-            and its peak memory.
+        iterations: steps per timed block (default: as many as fit ``budget``).
+        isolated: also run each framework alone in a worker subprocess, timed
+            round-robin across the workers: its time per step there and its peak memory.
         memory_steps: training steps over which an isolated run takes the peak memory.
-        module: the already loaded module of ``name`` (default: load it).
+        gap: idle seconds before each timed block (default ``common.BLOCK_GAP``).
     """
-    module = module or load(name)
-    repeats = repeats if repeats is not None else getattr(module, "REPEATS", 7)
-    iterations = iterations if iterations is not None else getattr(module, "ITERATIONS", 100)
-    seconds = module.run(repeats, iterations)
-    if not isinstance(seconds, dict) or "descentlab" not in seconds:
-        raise ValueError(
-            f"benchmark {name!r}: run() must return {{framework: seconds per step}} with a "
-            f"'descentlab' entry, received {seconds!r}"
-        )
+    module = load(name)
+    repeats = repeats or getattr(module, "REPEATS", 7)
+    gap = common.BLOCK_GAP if gap is None else gap
+    steps = module.make_steps()
+    started = time.perf_counter()
+    step_seconds = warm_up(steps)
+    if iterations is None:
+        remaining = budget - (time.perf_counter() - started)
+        chosen = plan(step_seconds, remaining, repeats, isolated, gap)
+        repeats, iterations = chosen.repeats, chosen.iterations
+    seconds = time_interleaved(steps, repeats, iterations, warmup=0, gap=gap)
+    del steps
     result = BenchResult(
-        name=getattr(module, "NAME", name),
-        title=getattr(module, "TITLE", (module.__doc__ or name).strip().splitlines()[0]),
-        samples_per_step=int(getattr(module, "SAMPLES_PER_STEP", 1)),
-        seconds={k: float(v) for k, v in seconds.items()},
-        speed_targets=dict(getattr(module, "SPEED_TARGETS", {})),
-        memory_targets=dict(getattr(module, "MEMORY_TARGETS", {})),
+        name=module.NAME,
+        title=module.TITLE,
+        samples_per_step=int(module.SAMPLES_PER_STEP),
+        seconds=seconds,
+        speed_targets=dict(module.SPEED_TARGETS),
+        memory_targets=dict(module.MEMORY_TARGETS),
+        iterations=iterations,
+        repeats=repeats,
     )
-    if isolated and name in BUILT_IN:
+    if isolated:
         result.seconds_alone, result.memory = measure_isolated(
-            name, list(result.seconds), memory_steps, repeats, iterations
+            name, list(result.seconds), memory_steps, repeats, iterations, gap=gap
         )
     return result

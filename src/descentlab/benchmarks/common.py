@@ -75,13 +75,41 @@ def module_step(model: Any, loss_fn: Any, optimizer: Any, inputs: Any, targets: 
 
 def build_steps(builders: Mapping[str, Callable[..., StepFn | None]],
                 frameworks: Iterable[str] | None, *args: Any) -> dict[str, StepFn]:  # fmt: skip
-    """framework -> step for those asked (default all) whose builder returns one (installed)."""
+    """framework -> step for those asked (default all) that this benchmark has and that are
+    installed (whose builder returns a step)."""
     steps = {}
     for name in frameworks or builders:
+        if name not in builders:
+            continue
         fn = builders[name](*args)
         if fn is not None:
             steps[name] = fn
     return steps
+
+
+def warm_up(
+    steps: Mapping[str, StepFn], min_seconds: float = 0.1, max_calls: int = 50
+) -> dict[str, float]:
+    """Run each step until it is warm; return its seconds per call, for planning.
+
+    The first call (first allocations, lazily built kernels) is not counted unless it took
+    ``min_seconds`` or more (a slow step is then not run again); the next calls are timed
+    until ``min_seconds`` have passed, at most ``max_calls`` of them.
+    """
+    estimates = {}
+    for name, fn in steps.items():
+        start = time.perf_counter()
+        fn()
+        first = time.perf_counter() - start
+        if first >= min_seconds:
+            estimates[name] = first
+            continue
+        calls, start = 0, time.perf_counter()
+        while calls < max_calls and (calls == 0 or time.perf_counter() - start < min_seconds):
+            fn()
+            calls += 1
+        estimates[name] = (time.perf_counter() - start) / calls
+    return estimates
 
 
 def time_interleaved(
@@ -268,6 +296,7 @@ class BenchResult:
         memory: framework -> peak RSS growth in bytes, alone in a subprocess (missing when
             not measured).
         memory_targets: framework -> the most ``descentlab memory / its memory`` allowed.
+        iterations: steps per timed block; repeats: timed rounds (None: not recorded).
     """
 
     name: str
@@ -278,6 +307,8 @@ class BenchResult:
     seconds_alone: dict[str, float] = field(default_factory=dict)
     memory: dict[str, int] = field(default_factory=dict)
     memory_targets: dict[str, float] = field(default_factory=dict)
+    iterations: int | None = None
+    repeats: int | None = None
 
     def frameworks(self) -> list[str]:
         """The measured frameworks, descentlab first."""
@@ -327,6 +358,8 @@ class BenchResult:
             "name": self.name,
             "title": self.title,
             "samples_per_step": self.samples_per_step,
+            "repeats": self.repeats,
+            "iterations": self.iterations,
             "frameworks": {
                 f: {
                     "seconds_per_step": self.seconds[f],

@@ -24,7 +24,7 @@ import sys
 import time
 from typing import Any
 
-from descentlab.allocator import release_free_memory
+from descentlab.allocator import release_free_memory, tune_malloc
 from descentlab.benchmarks import load
 from descentlab.benchmarks.common import memory_supported, peak_rss, reset_peak_rss
 
@@ -35,6 +35,7 @@ def _answer(payload: dict[str, Any]) -> None:
 
 
 def serve(benchmark: str, framework: str) -> int:
+    tune_malloc()  # as in `descentlab bench`, which starts this worker
     module = load(benchmark)
     warm = module.make_steps([framework], small=True)
     if framework not in warm:

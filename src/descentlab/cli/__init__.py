@@ -12,7 +12,18 @@ import argparse
 import importlib
 import sys
 
-COMMAND_MODULES = ("train", "lr_find", "compare", "graph", "gradcheck", "lab", "bench")
+COMMAND_MODULES = (
+    "train",
+    "predict",
+    "export",
+    "lr_find",
+    "compare",
+    "sweep",
+    "graph",
+    "gradcheck",
+    "lab",
+    "bench",
+)
 
 
 class UsageError(Exception):

@@ -1,19 +1,28 @@
-"""``descentlab bench [--only NAME ...] [--quick]``: training speed against NumPy and PyTorch.
+"""``descentlab bench [--only NAME ...] [--quick] [--check]``: speed against NumPy and PyTorch.
 
 Runs the benchmarks of ``descentlab.benchmarks`` (each framework's training step timed
 round-robin in this process, best of the repeats; then each framework alone in a
-subprocess, for its time there and its peak memory) and prints one table with
-descentlab's samples/s and memory over each other's.
+subprocess, for its time there and its peak memory) within a stated time budget, and
+prints one table with descentlab's samples/s and memory over each other's. A missed target
+is one line; with ``--check`` it also makes the exit status 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 from descentlab.cli import UsageError
+
+# Seconds per benchmark: the full run (7 rounds, then each framework alone) and --quick
+# (3 rounds in this process only, shorter idle gaps).
+BUDGET = 24.0
+QUICK_BUDGET = 2.0
+QUICK_REPEATS = 3
+QUICK_GAP = 0.1
 
 
 def _positive(text: str) -> int:
@@ -23,6 +32,16 @@ def _positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, received {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, received {text!r}")
     return value
 
 
@@ -42,17 +61,32 @@ def register(subparsers: Any) -> None:
         "--only",
         nargs="+",
         metavar="NAME",
-        help="run only these benchmarks (tiny_mlp, mlp, cnn, and fit when bench/bench_fit.py "
-        "exists)",
+        help="run only these benchmarks (tiny_mlp, mlp, cnn, mnist1d, fit)",
     )
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="fewer repeats and steps: a rough figure in seconds rather than a careful one",
+        help=f"{QUICK_REPEATS} rounds in this process only (no isolated runs, no memory "
+        f"column), about {QUICK_BUDGET:g} s per benchmark: a rough figure",
+    )
+    parser.add_argument(
+        "--budget",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"time for the whole run, shared equally by the benchmarks (default "
+        f"{BUDGET:g} s each, {QUICK_BUDGET:g} s with --quick)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit with status 1 when a target is missed (default: report it, exit 0)",
     )
     parser.add_argument("--repeats", type=_positive, metavar="N", help="timed rounds")
     parser.add_argument(
-        "--iterations", type=_positive, metavar="N", help="training steps per timed block"
+        "--iterations",
+        type=_positive,
+        metavar="N",
+        help="training steps per timed block (default: as many as the budget allows)",
     )
     parser.add_argument(
         "--memory-steps",
@@ -71,39 +105,49 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
     from descentlab import benchmarks
+    from descentlab.allocator import tune_malloc
     from descentlab.benchmarks.common import describe_environment, environment, format_table
 
     names = benchmarks.available()
-    selected = args.only or names
+    selected = list(dict.fromkeys(args.only or names))
     unknown = [name for name in selected if name not in names]
     if unknown:
         raise UsageError(
-            f"--only: unknown benchmark {', '.join(map(repr, unknown))} "
-            f"(expected one of {', '.join(names)})"
+            f"--only: expected benchmarks among {', '.join(names)}, received "
+            f"{', '.join(map(repr, unknown))}"
         )
-    selected = list(dict.fromkeys(selected))
+    tune_malloc()  # as `descentlab train` runs: freed arrays stay in the process
+    isolated = not (args.quick or args.no_isolated)
+    each = (
+        (args.budget / len(selected)) if args.budget else (QUICK_BUDGET if args.quick else BUDGET)
+    )
     info = environment()
     print(describe_environment(info))
-    if "fit" not in names:
-        print("(no bench/bench_fit.py here: the fit benchmark is left out)")
+    if args.iterations:
+        print(
+            f"{len(selected)} benchmark(s), {args.iterations} steps per timed block: the time "
+            f"depends on the step times (no budget)"
+        )
+    else:
+        where = "in this process, then each framework alone" if isolated else "in this process"
+        print(
+            f"{len(selected)} benchmark(s), about {each * len(selected):.0f} s "
+            f"({each:g} s each, timed {where})"
+        )
     results = []
     for name in selected:
-        try:
-            module = benchmarks.load(name)
-        except benchmarks.NotABenchmark as exc:
-            if args.only:
-                raise UsageError(str(exc)) from None
-            print(f"({exc}: left out)")
-            continue
-        repeats = args.repeats or (3 if args.quick else getattr(module, "REPEATS", 7))
-        iterations = args.iterations or getattr(module, "ITERATIONS", 100)
-        if args.quick and not args.iterations:
-            iterations = max(1, iterations // 5)
-        memory_steps = args.memory_steps or (3 if args.quick else 10)
-        print(f"{name}: {getattr(module, 'TITLE', name)} ...", flush=True)
+        module = benchmarks.load(name)
+        print(f"{name}: {module.TITLE} ...", flush=True)
         result = benchmarks.measure(
-            name, repeats, iterations, not args.no_isolated, memory_steps, module
+            name,
+            budget=each,
+            repeats=args.repeats or (QUICK_REPEATS if args.quick else None),
+            iterations=args.iterations,
+            isolated=isolated,
+            memory_steps=args.memory_steps or 10,
+            gap=QUICK_GAP if args.quick else None,
         )
         results.append(result)
     print()
@@ -117,7 +161,8 @@ def run(args: argparse.Namespace) -> int:
     misses = [line for result in results for line in result.misses()]
     for line in misses:
         print(f"target missed: {line}")
+    print(f"finished in {time.perf_counter() - started:.0f} s")
     if args.json:
         payload = {"environment": info, "results": [r.to_dict() for r in results]}
         args.json.write_text(json.dumps(payload, indent=2) + "\n")
-    return 0
+    return 1 if misses and args.check else 0

@@ -52,7 +52,7 @@ class Linear(Op):
     """y = x W^T + b for x (*, in), W (out, in), b (out,).
 
     Fused into one op (rather than transpose, matmul and add) because small networks are
-    dominated by per-op overhead: see bench/bench_tiny_mlp.py.
+    dominated by per-op overhead: see ``descentlab bench --only tiny_mlp``.
     """
 
     name = "linear"

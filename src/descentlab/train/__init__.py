@@ -24,6 +24,7 @@ from descentlab.train.checkpoint import (
 )
 from descentlab.train.diagnose import Diagnosis, diagnose
 from descentlab.train.history import History
+from descentlab.train.inference import Preprocessing, RunError, TrainedModel, load_run
 from descentlab.train.loop import Loop, evaluate, fit
 from descentlab.train.lr_find import LRFinderResult, lr_find
 
@@ -41,14 +42,18 @@ __all__ = [
     "LRFinderResult",
     "LRSchedule",
     "Loop",
+    "Preprocessing",
     "ProgressBar",
     "ReduceLROnPlateau",
+    "RunError",
     "SavedCheckpoint",
     "StopTraining",
+    "TrainedModel",
     "diagnose",
     "evaluate",
     "fit",
     "load_checkpoint",
+    "load_run",
     "lr_find",
     "save_checkpoint",
 ]

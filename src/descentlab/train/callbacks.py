@@ -433,7 +433,10 @@ class Checkpoint(Callback):
         return self.directory / "best.npz"
 
     def on_train_begin(self, loop) -> None:
+        from descentlab.train.checkpoint import remove_stale_temporaries
+
         self.directory.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(self.directory)
         self.best = math.inf if self.mode == "min" else -math.inf
         self.best_epoch = 0
         self._saved_epoch = 0

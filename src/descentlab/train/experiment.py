@@ -123,6 +123,14 @@ class Experiment:
         return cbs
 
 
+def standardizer(X_train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature ``(mean, std)`` of the training inputs, shaped ``(1, *feature shape)``;
+    a constant feature gets std 1, so ``(x - mean) / std`` is always defined."""
+    mean = X_train.mean(axis=0, keepdims=True)
+    std = X_train.std(axis=0, keepdims=True)
+    return mean, np.where(std > 1e-8, std, 1.0)
+
+
 def load_data(cfg: dict[str, Any]) -> tuple[Splits, tuple[int, ...], int]:
     """The config's dataset, split and (optionally) standardised with train statistics.
 
@@ -143,10 +151,7 @@ def load_data(cfg: dict[str, Any]) -> tuple[Splits, tuple[int, ...], int]:
     n_classes = int(y.max()) + 1
     splits = train_val_test_split(X, y, val=data["val"], test=data["test"], seed=cfg["seed"])
     if data["standardize"]:
-        Xtr = splits.train[0]
-        mean = Xtr.mean(axis=0, keepdims=True)
-        std = Xtr.std(axis=0, keepdims=True)
-        std = np.where(std > 1e-8, std, 1.0)
+        mean, std = standardizer(splits.train[0])
 
         def scale(part):
             return None if part is None else (((part[0] - mean) / std).astype(X.dtype), part[1])
@@ -155,16 +160,15 @@ def load_data(cfg: dict[str, Any]) -> tuple[Splits, tuple[int, ...], int]:
     return splits, tuple(X.shape[1:]), n_classes
 
 
-def build_experiment(cfg: dict[str, Any]) -> Experiment:
-    """Seed the library generator with ``cfg["seed"]``, then build data, model, optimizer."""
-    import descentlab as dl
+def build_model(cfg: dict[str, Any], in_shape: tuple[int, ...], n_classes: int):
+    """The network the config's ``model`` section describes, for inputs of ``in_shape``.
 
-    splits, in_shape, n_classes = load_data(cfg)
-    dl.manual_seed(cfg["seed"])
+    It has ``n_classes`` outputs (one logit with the ``bce_with_logits`` loss); its weights are
+    drawn from the library generator as it stands.
+    """
     m = cfg["model"]
-    train = cfg["train"]
-    n_outputs = 1 if train["loss"] == "bce_with_logits" else n_classes
-    model = lookup(MODELS, m["name"], "model").build(
+    n_outputs = 1 if cfg["train"]["loss"] == "bce_with_logits" else n_classes
+    return lookup(MODELS, m["name"], "model").build(
         in_shape,
         n_outputs,
         hidden=m["hidden"],
@@ -172,6 +176,16 @@ def build_experiment(cfg: dict[str, Any]) -> Experiment:
         activation=m["activation"],
         dropout=m["dropout"],
     )
+
+
+def build_experiment(cfg: dict[str, Any]) -> Experiment:
+    """Seed the library generator with ``cfg["seed"]``, then build data, model, optimizer."""
+    import descentlab as dl
+
+    splits, in_shape, n_classes = load_data(cfg)
+    dl.manual_seed(cfg["seed"])
+    train = cfg["train"]
+    model = build_model(cfg, in_shape, n_classes)
     loss_fn = lookup(LOSSES, train["loss"], "loss").build
     o = cfg["optim"]
     optimizer = build_optimizer(
@@ -237,6 +251,7 @@ def run(
     progress: bool = False,
     console=None,
     plots: bool | None = None,
+    callbacks: list[Callback] = (),
 ) -> RunResult:
     """Train the experiment ``cfg`` describes; write the run directory when given.
 
@@ -247,6 +262,7 @@ def run(
         resume: continue from ``run_dir/checkpoints/last.npz``.
         progress: show the live progress bar.
         plots: write PNGs (default: ``cfg["train"]["plots"]``).
+        callbacks: extra callbacks, run after the ones the config asks for (a sweep's pruner).
     """
     from descentlab.train.loop import evaluate, fit
 
@@ -279,7 +295,7 @@ def run(
         exp.train_loader,
         exp.val,
         epochs=cfg["train"]["epochs"],
-        callbacks=exp.callbacks(out, progress=progress, console=console),
+        callbacks=[*exp.callbacks(out, progress=progress, console=console), *callbacks],
         resume=(out / "checkpoints") if resume and out is not None else None,
         config=cfg,
     )
