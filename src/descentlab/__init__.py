@@ -6,9 +6,9 @@ x = dl.tensor([1.0, 2.0], requires_grad=True)
 x.grad  # array([2., 4.], dtype=float32)
 """
 
-from descentlab import allocator as _allocator  # noqa: F401 - tunes glibc malloc once
 from descentlab import functional
 from descentlab import random as random
+from descentlab.allocator import tune_malloc
 from descentlab.autograd_mode import (
     detect_anomaly,
     enable_grad,
@@ -68,6 +68,7 @@ __all__ = [
     "set_grad_enabled",
     "stack",
     "tensor",
+    "tune_malloc",
     "where",
     "zeros",
     "zeros_like",

@@ -112,8 +112,10 @@ def print_summary(result, console) -> None:
 def run_command(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from descentlab import tune_malloc
     from descentlab.train.experiment import run
 
+    tune_malloc()  # freed arrays stay in the process: the next step reuses them
     console = Console()
     if args.resume:
         run_dir = Path(args.resume)
