@@ -47,8 +47,25 @@ def _landscape(page) -> None:
     )
 
 
+def _playground(page) -> None:
+    page.goto(
+        page.url.split("?")[0] + "?dataset=spirals&noise=0.1&features=x1,x2,x1^2,x2^2,sin+x1,"
+        "sin+x2&hidden=8,8,4&epochs=500&lr=0.01"
+    )
+    page.wait_for_selector("#playground-metrics:has-text('loss')", timeout=90_000)
+    page.click("#playground-play")
+    page.wait_for_function(
+        "() => /Epoch ([2-9]\\d\\d|\\d{4})/.test(document.getElementById('playground-epoch')"
+        ".innerText)",
+        timeout=180_000,
+    )
+    page.click("#playground-play")
+    page.wait_for_function("() => document.getElementById('playground-play').innerText === 'Play'")
+    page.wait_for_timeout(1500)  # the last frame of the paused run
+
+
 # what to do on a page before its picture, so that it shows a simulation under way
-POSES = {"landscape": _landscape}
+POSES = {"landscape": _landscape, "playground": _playground}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,6 +40,7 @@ def test_every_example_is_tested():
         "xor.toml",
         "batch_size.toml",
         "early_stopping.toml",
+        "course.ipynb",  # executed by tests/test_notebook.py
         "README.md",
     }
     assert {p.name for p in EXAMPLES.iterdir() if p.is_file()} == tested

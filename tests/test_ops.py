@@ -199,6 +199,8 @@ def test_the_catalogue_covers_every_op():
     assert every - used == {"cast", "dropout"}
 
 
+@pytest.mark.parametrize("threads", [1, 2], ids=["one_thread", "two_threads"])
+@pytest.mark.parametrize("chunk_bytes", [1, 2**30], ids=["image_chunks", "one_chunk"])
 @pytest.mark.parametrize("layout_threshold", [0, 10**9], ids=["per_image", "batch_wide"])
 @pytest.mark.parametrize(
     "x_shape, w_shape, options",
@@ -207,12 +209,18 @@ def test_the_catalogue_covers_every_op():
         ((2, 2, 9, 8), (3, 2, 3, 2), {"stride": 2, "dilation": 2}),
         ((3, 2, 8, 7), (2, 2, 2, 3), {"padding": (2, 1), "dilation": (1, 2)}),
         ((1, 1, 6, 6), (2, 1, 5, 5), {"padding": 2, "stride": (1, 2)}),
+        ((5, 2, 7, 7), (3, 2, 3, 3), {}),
     ],
 )
-def test_both_conv_layouts_match_torch(monkeypatch, layout_threshold, x_shape, w_shape, options):
+def test_both_conv_layouts_match_torch(
+    monkeypatch, layout_threshold, chunk_bytes, threads, x_shape, w_shape, options
+):
+    """Every layout, split into chunks of one image or not, on one thread or two."""
     from descentlab.ops import conv
 
     monkeypatch.setattr(conv, "PER_IMAGE_MIN_PIXELS", layout_threshold)
+    monkeypatch.setattr(conv, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(conv, "THREADS", threads)
     rng = np.random.default_rng(11)
     arrays = [rng.standard_normal(x_shape), rng.standard_normal(w_shape),
               rng.standard_normal(w_shape[0])]  # fmt: skip
@@ -221,3 +229,17 @@ def test_both_conv_layouts_match_torch(monkeypatch, layout_threshold, x_shape, w
         lambda x, w, b: TF.conv2d(x, w, b, **options),
         arrays,
     )
+
+
+def test_conv_chunks_cover_the_batch_once(monkeypatch):
+    from descentlab.ops import conv
+
+    monkeypatch.setattr(conv, "THREADS", 2)
+    monkeypatch.setattr(conv, "CHUNK_BYTES", 1000)
+    # 300 bytes an image: 3 images a chunk; 7 images in chunks of 3, 3 and 1.
+    assert conv._chunks(7, 300) == [slice(0, 3), slice(3, 6), slice(6, 7)]
+    # One large chunk is split in two, one per thread.
+    assert conv._chunks(7, 1) == [slice(0, 4), slice(4, 7)]
+    monkeypatch.setattr(conv, "THREADS", 1)
+    assert conv._chunks(7, 1) == [slice(0, 7)]
+    assert conv._map(lambda chunk: chunk.stop, conv._chunks(7, 300)) == [3, 6, 7]

@@ -1,4 +1,4 @@
-"""Pages 6, 7, 8, 10, 11 and 12 in a real headless Chromium (fixtures in conftest.py).
+"""Pages 6, 7, 8, 11 and 12 in a real headless Chromium (fixtures in conftest.py).
 
 Every test is marked ``browser``, so the conftest guard also checks that the page made no
 request outside 127.0.0.1, showed no console error, and that the server logged no traceback.
@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pytest
-
-import descentlab as dl
 
 pytestmark = pytest.mark.browser
 
@@ -108,63 +105,6 @@ def test_gate_patterns_table(lab):
     assert lab.text("gates-add-grad-x") == "2" and lab.text("gates-add-grad-y") == "2"
     assert lab.text("gates-max-grad-x") == "0" and lab.text("gates-max-grad-y") == "2"
     lab.wait_for(lambda: lab.traces("gates-figure")[0]["y"] == [2, 10, 0])
-
-
-def _test_accuracy(lab) -> float:
-    match = re.search(r"test accuracy ([\d.]+)%", lab.text("playground-metrics"))
-    return float(match.group(1)) if match else -1.0
-
-
-def test_playground_learns_circles_and_exports(lab, tmp_path):
-    page = lab.page
-    lab.open("/playground?dataset=circles&seed=3", ready="#playground-metrics:has-text('loss')")
-    assert lab.text("playground-epoch") == "Epoch 0 of 300"
-    assert _test_accuracy(lab) < 90
-    page.click("#playground-step")
-    _wait_text(lab, "#playground-epoch", r"^Epoch 1 of 300$")
-    page.click("#playground-play")
-    lab.wait_for(lambda: _test_accuracy(lab) > 90, timeout=30)
-    page.click("#playground-play")  # pause
-    _wait_text(lab, "#playground-play", r"^Play$")
-
-    def settled():
-        # A tick already on its way when Pause was pressed may still land: read the counter
-        # and the curves until they agree.
-        epoch = int(re.search(r"Epoch (\d+)", lab.text("playground-epoch")).group(1))
-        losses = lab.traces("playground-curves")[0]["y"]
-        return (epoch, losses) if len(losses) == epoch + 1 else None
-
-    epoch, losses = lab.wait_for(settled)
-    assert 1 < epoch <= 150 and losses[-1] < losses[0]
-    assert [t["name"] for t in lab.traces("playground-boundary")] == ["prediction", "train", "test"]
-    with page.expect_download() as info:
-        page.click("#playground-export")
-    path = tmp_path / "model.npz"
-    info.value.save_as(path)
-    arrays, meta = dl.load(path, with_metadata=True)
-    assert meta["layers"] == [2, 8, 8, 2] and meta["epoch"] >= epoch
-    assert all(np.isfinite(a).all() for a in arrays.values())
-    # Changing a control writes every setting into the address, so the page can be shared.
-    lab.slide("playground-layers")
-    lab.wait_for(lambda: "layers=3" in page.url)
-    assert "dataset=circles" in page.url and "seed=3" in page.url
-    _wait_text(lab, "#playground-epoch", r"^Epoch 0 of 300$")
-
-
-def test_playground_divergence_and_a_bad_address(lab):
-    page = lab.page
-    lab.open(
-        "/playground?dataset=spirals&optimizer=sgd&lr=10&loss=mse&layers=3&neurons=16"
-        "&activation=relu",
-        ready="#playground-metrics:has-text('loss')",
-    )
-    page.click("#playground-play")
-    message = _wait_text(lab, "#playground-diverged", r"Training diverged at epoch \d+", 20)
-    assert "learning rate 10" in message and "lower the learning rate" in message
-    _wait_text(lab, "#playground-play", r"^Play$")
-    lab.open("/playground?lr=7", ready="#playground-metrics:has-text('loss')")
-    error = _wait_text(lab, "#playground-error", r"learning rate")
-    assert error.startswith("The learning rate must be one of") and error.endswith(".")
 
 
 def test_vanishing_gradients_bars(lab):

@@ -5,6 +5,9 @@ Start it with ``descentlab lab`` (see :mod:`descentlab.cli.lab`) or build the Da
 :mod:`descentlab.lab.pages`; the maths behind a page lives in plain functions (in the page
 module or in :mod:`descentlab.lab.compute`) so that tests can call them without a browser.
 
+In Jupyter, ``descentlab.lab.show("playground")`` draws a page inline
+(:mod:`descentlab.lab.notebook`).
+
 Dash and Plotly are imported only when the app is built, so ``import descentlab.lab`` is light.
 """
 
@@ -15,7 +18,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import dash
 
-__all__ = ["create_app"]
+from descentlab.lab.notebook import show, stop, url
+
+__all__ = ["create_app", "show", "stop", "url"]
 
 
 def create_app() -> dash.Dash:

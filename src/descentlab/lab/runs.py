@@ -96,6 +96,8 @@ class Frame:
         state: one of :data:`STATES`.
         data: the last published frame (whatever the body made: small, JSON-ready), or None.
         message: why the run ended (a sentence), or "".
+        working: the thread is doing work now (playing, or paused but finishing a step):
+            a page polls often while this is true and rarely otherwise.
     """
 
     seq: int
@@ -103,6 +105,7 @@ class Frame:
     state: str
     data: Any
     message: str
+    working: bool = False
 
     @property
     def alive(self) -> bool:
@@ -168,6 +171,7 @@ class _Run:
         playing: bool,
         max_steps: int,
         max_seconds: float,
+        frame_interval: float,
     ) -> None:
         self.manager = manager
         self.key = key
@@ -178,6 +182,7 @@ class _Run:
         self.step = 0
         self.max_steps = max_steps
         self.max_seconds = max_seconds
+        self.frame_interval = frame_interval
         self.active_seconds = 0.0
         self.active_since = time.monotonic()
         self.cancel_reason: str | None = None
@@ -219,7 +224,7 @@ class _Run:
         with self.cond:
             self.pending, self.has_pending = data, True
             now = time.monotonic()
-            if force or now - self.last_frame_at >= self.manager.frame_interval:
+            if force or now - self.last_frame_at >= self.frame_interval:
                 self._flush()
 
     # -------------------------------------------------------------- under self.cond only
@@ -255,7 +260,8 @@ class _Run:
             self.cancel_reason = "The run was stopped because nobody looked at it."
 
     def snapshot(self) -> Frame:
-        return Frame(self.seq, self.step, self.state, self.data, self.message)
+        working = self.state == "playing" or (self.state == "paused" and not self.parked)
+        return Frame(self.seq, self.step, self.state, self.data, self.message, working)
 
     # ---------------------------------------------------------------------- the thread
     def _main(self) -> None:
@@ -291,7 +297,7 @@ class RunManager:
         max_seconds: unpaused seconds one run may work.
         idle_seconds: a run that nobody read or controlled for this long is stopped; a final
             run is then forgotten.
-        frame_interval: the least time between two built frames of a run (lazy frames).
+        frame_interval: the default least time between two built frames of a run.
     """
 
     def __init__(
@@ -373,6 +379,7 @@ class RunManager:
         *,
         playing: bool = True,
         max_steps: int | None = None,
+        frame_interval: float | None = None,
     ) -> Frame:
         """Start ``body`` as the run ``(session, name)``, replacing any run under that key.
 
@@ -380,6 +387,8 @@ class RunManager:
             body: ``body(control) -> str | None`` (see the module docstring).
             playing: start playing (True) or paused, waiting for :meth:`play` or :meth:`step`.
             max_steps: this run's step budget (at most the manager's ``max_steps``).
+            frame_interval: the least seconds between two built frames of this run (default:
+                the manager's); a page whose frames are costly to build asks for fewer.
 
         Returns:
             The new run's first frame (``seq`` 0 until the body publishes).
@@ -392,6 +401,12 @@ class RunManager:
         if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps:
             raise RunError(f"The step budget must be a whole number >= 1 (received {steps!r}).")
         steps = min(steps, self.max_steps)
+        interval = self.frame_interval if frame_interval is None else frame_interval
+        if not isinstance(interval, int | float) or not 0 < interval <= 60:
+            raise RunError(
+                f"The frame interval must be a number of seconds in (0, 60] "
+                f"(received {interval!r})."
+            )
         with self._lock:
             self._reap()
             old = self._runs.pop(key, None)
@@ -420,6 +435,7 @@ class RunManager:
                 playing=playing,
                 max_steps=steps,
                 max_seconds=self.max_seconds,
+                frame_interval=float(interval),
             )
             self._runs[key] = run
             run.thread.start()
@@ -432,6 +448,15 @@ class RunManager:
             return None
         with run.cond:
             return run.snapshot()
+
+    def body(self, session: str, name: str) -> Callable[[Control], str | None] | None:
+        """The body the run was started with (None if no such run); marks it as seen.
+
+        A page that starts a callable object as the body reaches its run's objects here (to
+        print its code, say) instead of keeping them in module globals.
+        """
+        run = self._get(session, name)
+        return None if run is None else run.body
 
     def play(self, session: str, name: str) -> Frame | None:
         """Let the run work continuously. A final run stays as it is."""

@@ -9,6 +9,10 @@ which never needs np.add.at.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -54,6 +58,42 @@ def crop_hw(x: np.ndarray, padding) -> np.ndarray:
 # Below this many output pixels per image, the per-image products are too small to keep
 # both cores busy: one large product over the whole batch is faster (LeNet's 10x10 conv2).
 PER_IMAGE_MIN_PIXELS = 256
+# The batch is processed in chunks of images whose window matrix (and input-gradient
+# blocks) take at most about CHUNK_BYTES, half a core's L2 cache: each chunk's matrix is
+# built, multiplied and freed while it is in cache, and none is kept for backward, which
+# builds it again. LeNet's peak memory: 20.0 MiB with the whole-batch matrices saved,
+# 7.4 MiB chunked (PyTorch: 10.5); the second build costs about 1.5 ms a step on one core.
+CHUNK_BYTES = 512 * 1024
+# Chunks run on this many threads (NumPy's copies and additions and BLAS release the GIL).
+# One by default: a second thread beside OpenBLAS's own two oversubscribes two cores, and
+# on a loaded machine that made LeNet's step slower, not faster (see docs/benchmarks.md).
+THREADS = 1
+_pool: list[ThreadPoolExecutor] = []
+
+
+def _chunks(n: int, bytes_per_image: int) -> list[slice]:
+    """Slices of the batch of n images, about CHUNK_BYTES of work each, at least THREADS."""
+    size = max(1, CHUNK_BYTES // max(bytes_per_image, 1))
+    size = min(size, -(-n // THREADS))
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def _map(fn: Callable[[slice], Any], chunks: list[slice]) -> list[Any]:
+    """fn over the chunks, on THREADS threads when there is more than one chunk."""
+    if THREADS < 2 or len(chunks) < 2:
+        return [fn(chunk) for chunk in chunks]
+    if not _pool:
+        _pool.append(ThreadPoolExecutor(THREADS, thread_name_prefix="descentlab-conv"))
+    return list(_pool[0].map(fn, chunks))
+
+
+def _cols(win: np.ndarray, per_image: bool) -> np.ndarray:
+    """The window matrix of windows (M, C, OH, OW, KH, KW): (M, C*KH*KW, OH*OW) per image,
+    or (C*KH*KW, M*OH*OW) batch-wide (a copy either way)."""
+    m, c, oh, ow, kh, kw = win.shape
+    if per_image:
+        return win.transpose(0, 1, 4, 5, 2, 3).reshape(m, c * kh * kw, oh * ow)
+    return win.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, m * oh * ow)
 
 
 def _add_runs(blocks: np.ndarray, hp: int, wp: int, dilation) -> np.ndarray:
@@ -94,13 +134,14 @@ class Conv2d(Op):
 
     - per image, (N, C*KH*KW, OH*OW): the product with the (O, C*KH*KW) weight matrix
       lands directly in the contiguous (N, O, OH*OW) output, one product per image;
-    - batch-wide, (C*KH*KW, N*OH*OW): one large product for the whole batch, then a
+    - batch-wide, (C*KH*KW, N*OH*OW): one large product for the images of a chunk, then a
       small copy back to NCHW; faster when images are small (below PER_IMAGE_MIN_PIXELS
       output pixels), because the per-image products would be too small to use both cores.
 
-    Outputs and input gradients are always NCHW-contiguous, which keeps elementwise ops and
-    pooling downstream on NumPy's fast path. For stride 1 the input gradient is summed
-    as contiguous runs (:func:`_add_runs`); otherwise by one slice-add per kernel offset.
+    The batch goes through in chunks (see CHUNK_BYTES), on two threads where there are two
+    cores. Outputs and input gradients are always NCHW-contiguous, which keeps elementwise
+    ops and pooling downstream on NumPy's fast path. For stride 1 the input gradient is
+    summed as contiguous runs (:func:`_add_runs`); otherwise by one slice-add per offset.
     """
 
     name = "conv2d"
@@ -114,52 +155,65 @@ class Conv2d(Op):
         oh, ow = win.shape[2:4]
         w2 = weight.reshape(o, -1)
         per_image = oh * ow >= PER_IMAGE_MIN_PIXELS
-        if per_image:
-            cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, oh * ow)
-            out = np.matmul(w2, cols)
+        out = np.empty((n, o, oh, ow), dtype=np.result_type(x, weight))
+
+        def forward_chunk(chunk: slice) -> None:
+            cols = _cols(win[chunk], per_image)
+            if per_image:
+                product = np.matmul(w2, cols).reshape(-1, o, oh, ow)
+            else:
+                product = (w2 @ cols).reshape(o, -1, oh, ow).transpose(1, 0, 2, 3)
             if bias is not None:
-                out += bias[:, None]
-            out = out.reshape(n, o, oh, ow)
-        else:
-            cols = win.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)
-            out = w2 @ cols
-            if bias is not None:
-                out += bias[:, None]
-            out = np.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
-        ctx.saved = (cols, w2, per_image, xp.shape, weight.shape, stride, padding, dilation)
+                np.add(product, bias[:, None, None], out=out[chunk])
+            else:
+                out[chunk] = product
+
+        _map(forward_chunk, _chunks(n, _chunk_bytes(win, xp)))
+        ctx.saved = (x.shape, xp, weight, per_image, stride, padding, dilation)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        cols, w2, per_image, padded_shape, w_shape, stride, padding, dilation = ctx.saved
+        x_shape, xp, weight, per_image, stride, padding, dilation = ctx.saved
         need = ctx.needs_input_grad
-        n, o, oh, ow = grad.shape
-        _, c, hp, wp = padded_shape
-        kernel = w_shape[2:]
-        grad_x = grad_w = grad_b = None
-        if per_image:
-            g = grad.reshape(n, o, oh * ow)
-            if need[1]:
-                grad_w = np.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0)
-            if len(need) > 2 and need[2]:
-                grad_b = g.sum(axis=(0, 2))
-        else:
-            g = grad.transpose(1, 0, 2, 3).reshape(o, n * oh * ow)
-            if need[1]:
-                grad_w = g @ cols.T
-            if len(need) > 2 and need[2]:
-                grad_b = g.sum(axis=1)
-        if need[0]:
-            grad_x = crop_hw(_input_grad(grad, g, w2, per_image, padded_shape, kernel, stride,
-                                         dilation), padding)  # fmt: skip
-            if not per_image:
-                grad_x = np.ascontiguousarray(grad_x)
-        if grad_w is not None:
-            grad_w = grad_w.reshape(w_shape)
-        return (grad_x, grad_w) if len(need) == 2 else (grad_x, grad_w, grad_b)
+        kernel = weight.shape[2:]
+        o = weight.shape[0]
+        w2 = weight.reshape(o, -1)
+        win = windows(xp, kernel, stride, dilation)
+        grad_x = np.empty(x_shape, dtype=grad.dtype) if need[0] else None
+
+        def backward_chunk(chunk: slice) -> np.ndarray | None:
+            g = grad[chunk]
+            if grad_x is not None:
+                gx = _input_grad(g, w2, per_image, (len(g), *xp.shape[1:]), kernel, stride,
+                                 dilation)  # fmt: skip
+                grad_x[chunk] = crop_hw(gx, padding)
+            if not need[1]:
+                return None
+            cols = _cols(win[chunk], per_image)
+            if per_image:
+                g3 = g.reshape(len(g), o, -1)
+                return np.matmul(g3, cols.transpose(0, 2, 1)).sum(axis=0)
+            # (CKK, P) @ (P, O), transposed: OpenBLAS runs this shape about 1.6x faster than
+            # (O, P) @ (P, CKK) (LeNet's conv2: 0.63 against 1.0 ms on one core).
+            return (cols @ g.transpose(1, 0, 2, 3).reshape(o, -1).T).T
+
+        partial = _map(backward_chunk, _chunks(len(grad), _chunk_bytes(win, xp)))
+        grad_w = sum(partial[1:], partial[0]).reshape(weight.shape) if need[1] else None
+        if len(need) == 2:
+            return grad_x, grad_w
+        grad_b = grad.sum(axis=(0, 2, 3)) if need[2] else None
+        return grad_x, grad_w, grad_b
 
 
-def _input_grad(grad, g, w2, per_image, padded_shape, kernel, stride, dilation) -> np.ndarray:
+def _chunk_bytes(win: np.ndarray, xp: np.ndarray) -> int:
+    """Bytes per image of the largest temporary: the window matrix or the gradient blocks
+    (C*KH*KW rows of OH*Wp, see :func:`_input_grad`)."""
+    _, c, oh, ow, kh, kw = win.shape
+    return c * kh * kw * oh * max(ow, xp.shape[3]) * xp.itemsize
+
+
+def _input_grad(grad, w2, per_image, padded_shape, kernel, stride, dilation) -> np.ndarray:
     """Gradient of the padded input: windows' gradients W^T g, summed back onto the image."""
     n, o, oh, ow = grad.shape
     _, c, hp, wp = padded_shape
@@ -173,7 +227,9 @@ def _input_grad(grad, g, w2, per_image, padded_shape, kernel, stride, dilation) 
         blocks = (w2.T @ widened.reshape(o, n * run)).reshape(c, kh, kw, n, run)
         return _add_runs(blocks.transpose(0, 3, 1, 2, 4), hp, wp, dilation).transpose(1, 0, 2, 3)
     if per_image:
+        g = grad.reshape(n, o, oh * ow)
         g_cols = np.matmul(w2.T, g).reshape(n, c, kh, kw, oh, ow).transpose(0, 1, 4, 5, 2, 3)
     else:
+        g = grad.transpose(1, 0, 2, 3).reshape(o, n * oh * ow)
         g_cols = (w2.T @ g).reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 4, 5, 1, 2)
     return scatter_windows(g_cols, padded_shape, kernel, stride, dilation)

@@ -78,6 +78,7 @@ ACTIVATIONS: dict[str, Entry] = {
         ("elu", "ELU", "x if x > 0 else exp(x) - 1"),
         ("softplus", "Softplus", "log(1 + exp(x))"),
         ("silu", "SiLU", "x * sigmoid(x)"),
+        ("linear", "Identity", "x: no nonlinearity (the layers stay one linear map)"),
     ]
 }
 

@@ -1,65 +1,61 @@
-"""Page 10: the playground: train a small network on a 2-D dataset and watch it learn."""
+"""Page 10: the playground: a network learns a 2-D problem while you watch every neuron.
+
+The page holds layout and wiring only. The settings live in the address (the controls write
+it, and a link sets the controls); the run lives on the server (:mod:`descentlab.lab.runs`)
+as a :class:`~descentlab.lab.compute.playground.Training` trained by ``fit``, and a poll reads
+its latest frame and sends ``dash.Patch`` updates of the figures.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+import math
+import threading
+import time
+from dataclasses import asdict
 from typing import Any
 
 import dash
 from dash import Input, Output, Patch, State, ctx, dcc, html
 
-from descentlab.lab.compute.playground import (
-    ACTIVATIONS,
-    BATCH_SIZES,
-    DATASETS,
-    LEARNING_RATES,
-    LOSSES,
-    MAX_EPOCHS,
-    MAX_LAYERS,
-    MAX_NEURONS,
-    MAX_POINTS,
-    MAX_SEED,
-    OPTIMIZERS,
-    REG_RATES,
-    REGULARIZERS,
-    SCHEDULE_HELP,
-    SCHEDULES,
-    Settings,
-    Snapshot,
-    export_model,
-    new_run,
-    settings_from_query,
-    settings_to_query,
-    snapshot,
-    train,
-    validate,
-)
+from descentlab.data import FEATURES
+from descentlab.lab.compute import playground as pc
+from descentlab.lab.runs import MANAGER, RunError, check_session_id, new_session_id
 
 ORDER = 10
 PATH = "/playground"
 TITLE = "Playground"
 EXPLANATION = (
-    "A small neural network learns to separate two-dimensional points. Choose a dataset, the "
-    "network's hidden layers and neurons, its activation, the loss and the optimiser, then "
-    "press **Play**: each epoch runs mini-batch gradient descent over the training points, "
-    "and the background shows what the network predicts everywhere in the plane (the "
-    "decision boundary is where the colour changes). Filled dots are training points, hollow "
-    "ones the held-out test points; the curves show both losses per epoch. A test loss that "
-    "rises while the training loss keeps falling is overfitting: try fewer neurons, more "
-    "points or L2 regularisation. A learning rate that is too large makes the loss explode; "
-    "the page stops and says so. The address bar holds every setting, so a link reproduces "
-    "the run, and **Export** saves the trained weights as a descentlab `.npz` file."
+    "A small neural network learns a two-dimensional problem. Choose the data, the input "
+    "features, the width of each hidden layer and the activation, then press **Play**. The "
+    "diagram shows every neuron with what it computes over the plane (orange negative, blue "
+    "positive) and every weight as an edge, coloured by its sign and as thick as its size: "
+    "click an edge, type a new weight and watch the boundary move. The plane on the right is "
+    "the network's output, with the training points filled and the test points hollow; the "
+    "curves show both losses per epoch, with a verdict on them. Training runs on the server "
+    "with descentlab's `fit`, so **Show code** prints the program that reproduces this run "
+    "number for number. A learning rate that is too large makes the numbers overflow: the "
+    "run stops and says at which epoch and in which layer. The address holds every setting, "
+    "so a link reproduces the set-up."
 )
 
-FIELDS = [f.name for f in fields(Settings)]
-CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c")
-INTERVAL_MS = 300
-# What a run kept in the browser can raise when it does not fit its settings.
-STORE_ERRORS = (ValueError, KeyError, TypeError, IndexError, AttributeError)
+RUN = "playground"
+POLL_PLAYING_MS = 300
+DIAGRAM_SECONDS = 1.0  # while playing, the diagram (the costliest figure to redraw) is
+# refreshed at most this often; the output plane and the curves follow every poll
+FRAME_SECONDS = 0.15  # the worker builds at most one frame per this many seconds
+POLL_IDLE_MS = 5000  # a paused page still polls now and then, so its run is not reaped
+NEG, POS = "#f59322", "#0877bd"
+SCALE = [[0.0, NEG], [0.5, "#e8eaeb"], [1.0, POS]]
+WIDTH_BINS = ((0.5, 0.7), (1.0, 1.6), (2.0, 3.0), (math.inf, 5.0))  # |w| below -> line width
+CONTROLS = [f for f in pc.FIELDS if f not in ("hidden", "features", *pc.VIEW_FIELDS)]
 
 
 def _cid(name: str) -> str:
     return "playground-" + name.replace("_", "-")
+
+
+def _options(values, fmt=str) -> list[dict]:
+    return [{"label": fmt(v), "value": v} for v in values]
 
 
 def _dropdown(name: str, label: str, options: list, value: Any) -> html.Div:
@@ -93,105 +89,172 @@ def _slider(name: str, label: str, lo: float, hi: float, step: float, value: Any
     )
 
 
-def _options(values, fmt=str) -> list[dict]:
-    return [{"label": fmt(v), "value": v} for v in values]
+def _button(label: str, name: str, primary: bool = False) -> html.Button:
+    kind = "lab-button lab-button-primary" if primary else "lab-button"
+    return html.Button(label, id=_cid(name), n_clicks=0, className=kind)
+
+
+def _layer_box(k: int) -> html.Div:
+    return html.Div(
+        [
+            html.Span(f"layer {k + 1}: "),
+            html.Button("−", id=f"playground-layer-{k}-minus", n_clicks=0, className="lab-button"),
+            html.Span("8", id=f"playground-layer-{k}-width", style={"margin": "0 0.3rem"}),
+            html.Button("+", id=f"playground-layer-{k}-plus", n_clicks=0, className="lab-button"),
+        ],
+        id=f"playground-layer-{k}",
+        style={"display": "none"},
+    )
 
 
 def layout() -> html.Div:
-    d = Settings()
-    controls = [
-        html.Div(
-            [
-                _dropdown("dataset", "Dataset", _options(DATASETS), d.dataset),
-                _slider("noise", "Noise", 0.0, 1.0, 0.05, d.noise),
-                _slider("n", "Points", 50, MAX_POINTS, 50, d.n),
-                _slider("train", "Training share (%)", 10, 90, 10, d.train),
-                html.Div(
-                    [
-                        html.Label("Data seed", htmlFor=_cid("seed")),
-                        dcc.Input(
-                            id=_cid("seed"),
-                            type="number",
-                            min=0,
-                            max=MAX_SEED,
-                            step=1,
-                            value=d.seed,
-                            debounce=True,
-                        ),
-                    ],
-                    className="lab-control",
-                ),
-                html.Button(
-                    "Regenerate", id="playground-regenerate", n_clicks=0, className="lab-button"
-                ),
-            ],
-            className="lab-controls",
-        ),
-        html.Div(
-            [
-                _slider("layers", "Hidden layers", 0, MAX_LAYERS, 1, d.layers),
-                _slider("neurons", "Neurons per layer", 1, MAX_NEURONS, 1, d.neurons),
-                _dropdown("activation", "Activation", _options(ACTIVATIONS), d.activation),
-                _dropdown("loss", "Loss", _options(LOSSES), d.loss),
-            ],
-            className="lab-controls",
-        ),
-        html.Div(
-            [
-                _dropdown("optimizer", "Optimiser", _options(OPTIMIZERS), d.optimizer),
-                _dropdown("lr", "Learning rate", _options(LEARNING_RATES, "{:g}".format), d.lr),
-                _dropdown(
-                    "schedule",
-                    "Schedule",
-                    [{"label": f"{s}: {SCHEDULE_HELP[s]}", "value": s} for s in SCHEDULES],
-                    d.schedule,
-                ),
-                _slider("epochs", "Epochs", 10, MAX_EPOCHS, 10, d.epochs),
-                _dropdown("batch", "Batch size", _options(BATCH_SIZES), d.batch),
-                _dropdown("reg", "Regularisation", _options(REGULARIZERS), d.reg),
-                _dropdown(
-                    "reg_rate",
-                    "Regularisation rate",
-                    _options(REG_RATES, "{:g}".format),
-                    d.reg_rate,
-                ),
-            ],
-            className="lab-controls",
-        ),
-    ]
+    d = pc.Settings()
+    view = [v for v in pc.VIEW_FIELDS if getattr(d, v)]
     buttons = html.Div(
         [
-            html.Button(
-                "Play",
-                id="playground-play",
-                n_clicks=0,
-                className="lab-button lab-button-primary",
-            ),
-            html.Button("Step", id="playground-step", n_clicks=0, className="lab-button"),
-            html.Button("Reset", id="playground-reset", n_clicks=0, className="lab-button"),
-            html.Button("Export model", id="playground-export", n_clicks=0, className="lab-button"),
+            _button("Play", "play", primary=True),
+            _button("Step", "step"),
+            _button("Reset", "reset"),
+            _button("Show code", "show-code"),
             html.Span("Epoch 0", id="playground-epoch", className="lab-verdict"),
             html.Span(id="playground-metrics", className="lab-readout"),
+        ],
+        className="lab-controls",
+    )
+    figures = html.Div(
+        [
+            dcc.Graph(id="playground-diagram", config={"displaylogo": False}),
+            dcc.Graph(id="playground-boundary", config={"displaylogo": False}),
+            dcc.Graph(id="playground-curves", config={"displaylogo": False}),
+        ],
+        className="lab-row",
+    )
+    editor = html.Div(
+        [
+            html.Span(
+                "Click an edge of the diagram to edit its weight.", id="playground-edge-label"
+            ),
+            dcc.Input(
+                id="playground-weight",
+                type="number",
+                step="any",
+                debounce=True,
+                style={"width": "8rem", "flex": "0 0 8rem"},
+            ),
+            _button("Set weight", "set-weight"),
+        ],
+        className="lab-controls",
+    )
+    data = html.Div(
+        [
+            _dropdown(
+                "dataset",
+                "Dataset",
+                [{"label": f"{k}: {v}", "value": k} for k, v in pc.DATASET_HELP.items()],
+                d.dataset,
+            ),
+            _slider("noise", "Noise", 0.0, 1.0, 0.05, d.noise),
+            _slider("n", "Points", 50, pc.MAX_POINTS, 50, d.n),
+            _slider("train", "Training share (%)", 10, 90, 10, d.train),
+            html.Div(
+                [
+                    html.Label("Data seed", htmlFor=_cid("seed")),
+                    dcc.Input(
+                        id=_cid("seed"),
+                        type="number",
+                        min=0,
+                        max=pc.MAX_SEED,
+                        step=1,
+                        value=d.seed,
+                        debounce=True,
+                    ),
+                ],
+                className="lab-control",
+            ),
+            _button("Regenerate", "regenerate"),
+            dcc.Checklist(
+                id="playground-view",
+                options=[
+                    {"label": "Show test data", "value": "show_test"},
+                    {"label": "Discretize output", "value": "discretize"},
+                ],
+                value=view,
+                inline=True,
+            ),
+        ],
+        className="lab-controls",
+    )
+    network = html.Div(
+        [
+            html.Div(
+                [
+                    html.Label("Input features"),
+                    dcc.Checklist(
+                        id="playground-features",
+                        options=_options(FEATURES),
+                        value=list(d.features),
+                        inline=True,
+                    ),
+                ],
+                className="lab-control lab-control-wide",
+            ),
+            html.Div(
+                [
+                    html.Label("Hidden layers"),
+                    html.Div(
+                        [
+                            _button("− layer", "remove-layer"),
+                            _button("+ layer", "add-layer"),
+                            *[_layer_box(k) for k in range(pc.MAX_LAYERS)],
+                        ],
+                        className="lab-controls",
+                    ),
+                ],
+                className="lab-control lab-control-wide",
+            ),
+            _dropdown("activation", "Activation", _options(pc.choices("activation")), d.activation),
+            _dropdown("loss", "Loss", _options(pc.CLASS_LOSSES), d.loss),
+        ],
+        className="lab-controls",
+    )
+    training = html.Div(
+        [
+            _dropdown("optimizer", "Optimiser", _options(pc.choices("optimizer")), d.optimizer),
+            _dropdown("lr", "Learning rate", _options(pc.LEARNING_RATES, "{:g}".format), d.lr),
+            _dropdown("l2", "L2 (weight decay)", _options(pc.L2_RATES, "{:g}".format), d.l2),
+            _dropdown(
+                "schedule",
+                "Schedule",
+                [{"label": f"{k}: {v}", "value": k} for k, v in pc.SCHEDULE_HELP.items()],
+                d.schedule,
+            ),
+            _slider("epochs", "Epochs", 10, pc.MAX_EPOCHS, 10, d.epochs),
+            _dropdown("batch", "Batch size", _options(pc.BATCH_SIZES), d.batch),
+            _slider("patience", "Early stop: patience (0 = off)", 0, 50, 1, d.patience),
         ],
         className="lab-controls",
     )
     return html.Div(
         [
             dcc.Location(id="playground-url", refresh=False),
-            *controls,
+            dcc.Store(id="playground-session", data=new_session_id()),
+            dcc.Store(id="playground-hidden", data=list(d.hidden)),
+            dcc.Store(id="playground-run-query"),  # the run part of the settings now running
+            dcc.Store(id="playground-token", data=0),  # bumped when a new run starts
+            dcc.Store(id="playground-drawn"),  # what the figures show: {token, seq, view}
+            dcc.Store(id="playground-edge"),  # the selected edge: [layer, to, from]
+            dcc.Store(id="playground-kick", data=0),  # bumped to redraw at once
+            dcc.Interval(id="playground-poll", interval=POLL_IDLE_MS),
             buttons,
             html.Div(id="playground-error", className="lab-error", role="alert"),
-            html.Div(id="playground-diverged", className="lab-error", role="alert"),
-            html.Div(
-                [
-                    dcc.Graph(id="playground-boundary", config={"displaylogo": False}),
-                    dcc.Graph(id="playground-curves", config={"displaylogo": False}),
-                ],
-                className="lab-row",
-            ),
-            dcc.Store(id="playground-run"),
-            dcc.Interval(id="playground-interval", interval=INTERVAL_MS, disabled=True),
-            dcc.Download(id="playground-download"),
+            html.Div(id="playground-message", className="lab-error", role="alert"),
+            html.Div(id="playground-verdict", className="lab-readout"),
+            figures,
+            editor,
+            html.Pre(id="playground-code", style={"display": "none"}),
+            data,
+            network,
+            training,
         ]
     )
 
@@ -199,41 +262,147 @@ def layout() -> html.Div:
 # ------------------------------------------------------------------------------- figures
 
 
-def _colourscale(classes: int) -> list:
-    if classes == 2:
-        return [[0.0, "#9ecae1"], [0.5, "#f7f7f7"], [1.0, "#fdbe85"]]
-    light = ("#9ecae1", "#fdbe85", "#a1d99b")
-    scale = []
-    for k in range(classes):
-        scale += [[k / classes, light[k]], [(k + 1) / classes, light[k]]]
-    return scale
-
-
-def boundary_figure(run: dict, snap: Snapshot) -> dict:
-    """The heatmap of the network's predictions with the train and test points on top."""
-    from descentlab.lab.compute.playground import make_data
-
-    settings = validate(**run["settings"])
-    data = make_data(settings)
-    heat = {
-        "type": "heatmap",
-        "name": "prediction",
-        "x": snap.xs,
-        "y": snap.ys,
-        "z": snap.z,
-        "colorscale": _colourscale(snap.classes),
-        "zmin": 0,
-        "zmax": 1 if snap.classes == 2 else snap.classes,
-        "showscale": False,
-        "hoverinfo": "skip",
+def diagram_figure(training: pc.Training, frame: dict) -> dict:
+    """The network: one sprite of node thumbnails, edges by sign and |weight|, click targets."""
+    s = training.settings
+    columns = [training.inputs, *s.hidden, training.outputs]
+    x0, x1, y0, y1 = pc.sprite_box(columns)
+    spots = pc.node_positions(columns)
+    labels = [
+        {"x": x, "y": y, "text": name, "showarrow": False, "xanchor": "right", "xshift": -12}
+        for name, (x, y) in zip(s.features, spots[0], strict=True)
+    ]
+    outputs = ["output"] if s.regression else ["class 0", "class 1"]
+    labels += [
+        {"x": x, "y": y, "text": name, "showarrow": False, "xanchor": "left", "xshift": 12}
+        for name, (x, y) in zip(outputs, spots[-1], strict=True)
+    ]
+    labels += [
+        {
+            "x": pc.COLUMN_GAP * c,
+            "y": y1,
+            "text": f"layer {c}: {k}",
+            "showarrow": False,
+            "yanchor": "bottom",
+        }
+        for c, k in enumerate(columns[1:-1], start=1)
+    ]
+    return {
+        "data": _edge_traces(training, frame["weights"]),
+        "layout": {
+            "title": {"text": "Network (click an edge)"},
+            "height": 140 + 34 * max(columns),
+            "margin": {"l": 60, "r": 10, "t": 40, "b": 10},
+            "xaxis": {"range": [x0 - 1.2, x1 + 1.4], "visible": False, "fixedrange": True},
+            "yaxis": {
+                "range": [y0, y1 + 0.4],
+                "visible": False,
+                "fixedrange": True,
+                "scaleanchor": "x",
+            },
+            "showlegend": False,
+            "images": [_sprite_image(columns, frame["sprite"])],
+            "annotations": labels,
+            "hovermode": "closest",
+            "uirevision": "playground",
+            "plot_bgcolor": "#ffffff",
+        },
     }
-    if snap.classes > 2:
-        heat["z"] = [[v + 0.5 for v in row] for row in snap.z]
 
-    def points(X, y, name, hollow):
-        colours = [CLASS_COLOURS[int(k) % len(CLASS_COLOURS)] for k in y]
-        marker = {"size": 7, "line": {"width": 1.5, "color": colours if hollow else "#ffffff"}}
-        marker["color"] = "rgba(255,255,255,0.9)" if hollow else colours
+
+def _sprite_image(columns: list[int], source: str) -> dict:
+    x0, x1, y0, y1 = pc.sprite_box(columns)
+    return {
+        "source": source,
+        "xref": "x",
+        "yref": "y",
+        "x": x0,
+        "y": y1,
+        "sizex": x1 - x0,
+        "sizey": y1 - y0,
+        "sizing": "stretch",
+        "layer": "below",
+    }
+
+
+def _edge_traces(training: pc.Training, weights: list) -> list[dict]:
+    """Line traces by (sign, width bin), then one marker per edge to click on."""
+    columns = [training.inputs, *training.settings.hidden, training.outputs]
+    spots = pc.node_positions(columns)
+    half = pc.THUMB / 2 / pc.UNIT
+    lines = {(sign, k): ([], []) for sign in (1, -1) for k in range(len(WIDTH_BINS))}
+    mx, my, custom, text, colours = [], [], [], [], []
+    for layer, matrix in enumerate(weights):
+        for to, row in enumerate(matrix):
+            for source, w in enumerate(row):
+                (xa, ya), (xb, yb) = spots[layer][source], spots[layer + 1][to]
+                xa, xb = xa + half, xb - half
+                k = next(i for i, (limit, _) in enumerate(WIDTH_BINS) if abs(w) < limit)
+                xs, ys = lines[(1 if w >= 0 else -1, k)]
+                xs += [xa, xb, None]
+                ys += [ya, yb, None]
+                # Not the midpoint (crossing edges share it): edges into one neuron put their
+                # targets at one x, edges into different neurons at different x.
+                t = 0.2 + 0.6 * (to + 0.5) / len(matrix)
+                mx.append(xa + t * (xb - xa))
+                my.append(ya + t * (yb - ya))
+                custom.append([layer, to, source])
+                text.append(f"w = {w:.3f}")
+                colours.append(POS if w >= 0 else NEG)
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": xs,
+            "y": ys,
+            "line": {"color": POS if sign > 0 else NEG, "width": WIDTH_BINS[k][1]},
+            "hoverinfo": "skip",
+        }
+        for (sign, k), (xs, ys) in lines.items()
+    ]
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "weights",
+            "x": mx,
+            "y": my,
+            "customdata": custom,
+            "text": text,
+            "hovertemplate": "%{text}<extra></extra>",
+            "marker": {"size": 8, "color": colours, "opacity": 0.55},
+        }
+    )
+    return traces
+
+
+def _plane_z(training: pc.Training, frame: dict, discretize: bool) -> list:
+    z = frame["z"]
+    if not discretize:
+        return z
+    if training.settings.regression:
+        return [[1.0 if v >= 0 else -1.0 for v in row] for row in z]
+    return [[1.0 if v >= 0.5 else 0.0 for v in row] for row in z]
+
+
+def boundary_figure(training: pc.Training, frame: dict, view: list) -> dict:
+    """The network's output over the plane, with the train (filled) and test (hollow) points."""
+    s, data = training.settings, training.data
+    x0, x1, y0, y1 = data.bounds
+    lo = -1.0 if s.regression else 0.0
+    xs = [x0 + (x1 - x0) * i / (pc.GRID - 1) for i in range(pc.GRID)]
+    ys = [y0 + (y1 - y0) * i / (pc.GRID - 1) for i in range(pc.GRID)]
+
+    def points(X, y, name, hollow, visible=True):
+        if s.regression:
+            colours = [float(v) for v in y]
+        else:
+            colours = [POS if k == 1 else NEG for k in y]
+        marker = {"size": 7, "line": {"width": 1.5, "color": "#ffffff"}, "color": colours}
+        if s.regression:
+            marker.update(colorscale=SCALE, cmin=-1.0, cmax=1.0)
+        if hollow:
+            marker["line"] = {"width": 2, "color": "#1d2430"}
         return {
             "type": "scatter",
             "mode": "markers",
@@ -241,48 +410,50 @@ def boundary_figure(run: dict, snap: Snapshot) -> dict:
             "x": X[:, 0].tolist(),
             "y": X[:, 1].tolist(),
             "marker": marker,
+            "visible": visible,
         }
 
     return {
         "data": [
-            heat,
+            {
+                "type": "heatmap",
+                "name": "output",
+                "x": xs,
+                "y": ys,
+                "z": _plane_z(training, frame, "discretize" in view),
+                "colorscale": SCALE,
+                "zmin": lo,
+                "zmax": 1.0,
+                "showscale": False,
+                "hoverinfo": "skip",
+                "opacity": 0.6,
+                "zsmooth": False if "discretize" in view else "best",
+            },
             points(data.X_train, data.y_train, "train", False),
-            points(data.X_test, data.y_test, "test", True),
+            points(data.X_test, data.y_test, "test", True, "show_test" in view),
         ],
         "layout": {
-            "title": {"text": f"Decision surface, epoch {snap.epoch}"},
-            "height": 430,
+            "title": {"text": f"Output, epoch {frame['epoch']}"},
+            "height": 380,
             "margin": {"l": 40, "r": 10, "t": 40, "b": 30},
-            "xaxis": {"range": [snap.xs[0], snap.xs[-1]], "constrain": "domain"},
-            "yaxis": {"range": [snap.ys[0], snap.ys[-1]], "scaleanchor": "x"},
+            "xaxis": {"range": [x0, x1], "constrain": "domain"},
+            "yaxis": {"range": [y0, y1], "scaleanchor": "x"},
             "legend": {"orientation": "h", "y": -0.08},
             "uirevision": "playground",
         },
     }
 
 
-def curves_figure(run: dict) -> dict:
-    history = run["history"]
+def curves_figure(frame: dict) -> dict:
+    h = frame["history"]
     return {
         "data": [
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": "train loss",
-                "x": history["epoch"],
-                "y": history["train_loss"],
-            },
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": "test loss",
-                "x": history["epoch"],
-                "y": history["test_loss"],
-            },
+            {"type": "scatter", "mode": "lines", "name": name, "x": h["epoch"], "y": h[key]}
+            for name, key in (("train loss", "train_loss"), ("test loss", "val_loss"))
         ],
         "layout": {
             "title": {"text": "Loss per epoch"},
-            "height": 430,
+            "height": 380,
             "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
             "xaxis": {"title": {"text": "epoch"}},
             "yaxis": {"title": {"text": "loss"}, "type": "log"},
@@ -292,193 +463,367 @@ def curves_figure(run: dict) -> dict:
     }
 
 
-def _readouts(run: dict, snap: Snapshot) -> tuple[str, str]:
-    m = snap.metrics
-    epoch = f"Epoch {snap.epoch} of {run['settings']['epochs']}"
-    metrics = (
-        f"train loss {m['train_loss']:.4g}, test loss {m['test_loss']:.4g}, "
-        f"train accuracy {100 * m['train_acc']:.1f}%, test accuracy {100 * m['test_acc']:.1f}%, "
-        f"lr {snap.lr:.3g}"
-    )
-    return epoch, metrics
+def readouts(training: pc.Training, frame: dict) -> tuple[str, str]:
+    """``Epoch N of M`` and the numbers of the last epoch (as the printed code prints them)."""
+    h = frame["history"]
+    epoch = f"Epoch {frame['epoch']} of {frame['epochs']}"
+
+    def g(key: str, fmt: str) -> str | None:
+        value = h[key][-1]
+        return None if value is None else format(value, fmt)
+
+    parts = [f"train loss {g('train_loss', '.6g')}", f"test loss {g('val_loss', '.6g')}"]
+    if not training.settings.regression and h["train_acc"][-1] is not None:
+        parts.append(f"train accuracy {100 * h['train_acc'][-1]:.1f}%")
+    if not training.settings.regression and h["val_acc"][-1] is not None:
+        parts.append(f"test accuracy {100 * h['val_acc'][-1]:.1f}%")
+    parts.append(f"lr {frame['lr']:.3g}")
+    if frame["edited"]:
+        parts.append("weights edited by hand")
+    return epoch, ", ".join(parts)
 
 
 # ----------------------------------------------------------------------------- callbacks
 
 
-def sync_url(trigger, search, *values):
-    """Keep the address bar and the controls in step: the address sets the controls when the
-    page opens (or on back/forward), and every change of a control rewrites the address.
-
-    ``trigger`` is the id of the component that changed (Dash's ``ctx.triggered_id``)."""
-    n = len(FIELDS)
-    if trigger in (None, "playground-url"):
-        settings, problem = settings_from_query(search)
-        current = dict(zip(FIELDS, values))
-        new = asdict(settings)
-        controls = [new[k] if new[k] != current[k] else dash.no_update for k in FIELDS]
-        return (*controls, dash.no_update, problem)
+def _session(session: Any) -> str | None:
     try:
-        settings = validate(**dict(zip(FIELDS, values)))
-    except ValueError as exc:
-        return (*[dash.no_update] * n, dash.no_update, str(exc))
-    query = settings_to_query(settings)
-    return (*[dash.no_update] * n, query if query != search else dash.no_update, "")
+        return check_session_id(session)
+    except RunError:
+        return None
 
 
-def step_run(trigger, _reset, _step, _tick, run, playing, *values):
-    """Start a run when a setting changes or on Reset; train on Step and on every tick.
+def _training(session: Any) -> pc.Training | None:
+    sid = _session(session)
+    body = MANAGER.body(sid, RUN) if sid else None
+    return body if isinstance(body, pc.Training) else None
 
-    Returns the run store, the two figures (whole, or a Patch of the changed arrays), the
-    epoch counter, the metrics, the divergence message, and whether the ticks stop.
+
+def sync_url(trigger, search, hidden, features, view, *values):
+    """The address sets the controls when the page opens (or on back/forward); every change
+    of a control rewrites the address. A regression dataset switches the loss to mse."""
+    n = len(CONTROLS)
+    keep = dash.no_update
+    if trigger in (None, "playground-url"):
+        settings, problem = pc.settings_from_query(search)
+        new = asdict(settings)
+        controls = [new[k] if new[k] != v else keep for k, v in zip(CONTROLS, values)]
+        chosen = [v for v in pc.VIEW_FIELDS if new[v]]
+        return (
+            *controls,
+            list(settings.hidden) if list(settings.hidden) != hidden else keep,
+            list(settings.features) if list(settings.features) != features else keep,
+            chosen if chosen != view else keep,
+            keep,
+            problem,
+        )
+    current = dict(zip(CONTROLS, values))
+    if current.get("dataset") in pc.REGRESSION and current.get("loss") not in pc.REGRESSION_LOSSES:
+        loss = [pc.REGRESSION_LOSSES[0] if k == "loss" else keep for k in CONTROLS]
+        return (*loss, keep, keep, keep, keep, "")
+    if not features:
+        return (*[keep] * n, keep, keep, keep, keep, "Choose at least one input feature.")
+    try:
+        settings = pc.validate(
+            **current,
+            hidden=hidden if isinstance(hidden, list) else "",
+            features=features,
+            **{v: v in (view or []) for v in pc.VIEW_FIELDS},
+        )
+    except (ValueError, TypeError) as exc:
+        return (*[keep] * n, keep, keep, keep, keep, str(exc))
+    query = pc.settings_to_query(settings)
+    return (*[keep] * n, keep, keep, keep, query if query != search else keep, "")
+
+
+def change_layers(trigger, hidden):
+    """``+ layer`` / ``− layer`` and each layer's ``−`` / ``+``: the new list of widths."""
+    widths = [int(w) for w in hidden] if isinstance(hidden, list) else list(pc.Settings().hidden)
+    if trigger == "playground-add-layer" and len(widths) < pc.MAX_LAYERS:
+        widths.append(widths[-1] if widths else 4)
+    elif trigger == "playground-remove-layer" and widths:
+        widths.pop()
+    elif isinstance(trigger, str) and trigger.startswith("playground-layer-"):
+        _, _, k, sign = trigger.split("-")
+        k = int(k)
+        if k < len(widths):
+            step = 1 if sign == "plus" else -1
+            widths[k] = min(pc.MAX_WIDTH, max(1, widths[k] + step))
+    else:
+        return dash.no_update
+    return widths
+
+
+def show_layers(hidden):
+    widths = hidden if isinstance(hidden, list) else []
+    styles = [
+        {"display": "inline-block" if k < len(widths) else "none"} for k in range(pc.MAX_LAYERS)
+    ]
+    texts = [str(widths[k]) if k < len(widths) else "" for k in range(pc.MAX_LAYERS)]
+    return (*styles, *texts)
+
+
+def control_run(trigger, search, session, running, token, label):
+    """Start, play, pause, step and reset the server's run.
+
+    Returns the run part of the settings now running, the token (bumped for a new run), the
+    poll interval, the Play button's label and the message.
     """
     keep = dash.no_update
-    try:
-        settings = validate(**dict(zip(FIELDS, values)))
-    except ValueError as exc:
-        return keep, keep, keep, keep, keep, keep, True, "Play", str(exc)
-    fresh = run is None or run.get("settings") != asdict(settings)
-    if (
-        fresh
-        or trigger == "playground-reset"
-        or trigger
-        not in (
-            "playground-step",
-            "playground-interval",
-        )
-    ):
-        run = new_run(settings)
-        snap = snapshot(run)
-        epoch, metrics = _readouts(run, snap)
-        # Reset pauses; a changed setting starts over and keeps playing if it was.
-        reset = trigger == "playground-reset"
-        return (
-            run,
-            boundary_figure(run, snap),
-            curves_figure(run),
-            epoch,
-            metrics,
-            "",
-            True if reset else keep,
-            "Play" if reset else keep,
-            keep,
-        )
-    if trigger == "playground-interval" and not playing:
-        return keep, keep, keep, keep, keep, keep, keep, keep, keep
-    try:
-        run = train(run, epochs=1 if trigger == "playground-step" else None)
-        snap = snapshot(run)
-    except STORE_ERRORS:
-        # The run kept in the browser did not match its settings (edited by hand, or from
-        # an older version of the page): start again rather than fail.
-        return step_run("playground-reset", _reset, _step, _tick, None, playing, *values)[:-1] + (
-            "The stored run could not be read, so it was started again.",
-        )
-    epoch, metrics = _readouts(run, snap)
-    boundary = Patch()
-    boundary["data"][0]["z"] = (
-        snap.z if snap.classes == 2 else [[v + 0.5 for v in row] for row in snap.z]
+    sid = _session(session)
+    if sid is None:
+        return keep, keep, keep, keep, "This page lost its session; reload it."
+    settings, _problem = pc.settings_from_query(search)
+    query = pc.settings_to_query(settings.run_part())
+    token = token if isinstance(token, int) else 0
+    frame = MANAGER.frame(sid, RUN)
+    fresh = frame is None or query != running or trigger == "playground-reset"
+    if trigger == "playground-play" and frame is not None and not frame.alive:
+        fresh = True  # Play on a finished run trains it again
+    if trigger == "playground-url" and query == running and frame is not None:
+        return keep, keep, keep, keep, keep  # only a view option changed
+    playing = (
+        trigger == "playground-play"
+        and (frame is None or frame.state != "playing" or fresh)
+        or (trigger == "playground-url" and label == "Pause")
     )
-    boundary["layout"]["title"]["text"] = f"Decision surface, epoch {snap.epoch}"
-    curves = Patch()
-    history = run["history"]
-    curves["data"][0]["x"] = history["epoch"]
-    curves["data"][0]["y"] = history["train_loss"]
-    curves["data"][1]["x"] = history["epoch"]
-    curves["data"][1]["y"] = history["test_loss"]
-    done = bool(run["diverged"]) or run["epoch"] >= settings.epochs
-    return (
-        run,
-        boundary,
-        curves,
-        epoch,
-        metrics,
-        run["diverged"],
-        True if done else keep,
-        "Play" if done else keep,
-        keep,
-    )
+    try:
+        if fresh:
+            MANAGER.start(
+                sid,
+                RUN,
+                pc.Training(settings),
+                playing=playing,
+                max_steps=settings.epochs,
+                frame_interval=FRAME_SECONDS,
+            )
+            token += 1
+        elif trigger == "playground-play":
+            (MANAGER.play if playing else MANAGER.pause)(sid, RUN)
+        if trigger == "playground-step":
+            MANAGER.step(sid, RUN)
+    except RunError as exc:
+        return keep, keep, keep, keep, str(exc)
+    interval = POLL_PLAYING_MS if playing or trigger == "playground-step" else POLL_IDLE_MS
+    return query, token, interval, "Pause" if playing else "Play", ""
 
 
-def toggle_play(_clicks, disabled, run):
-    """Play starts the ticks, Pause stops them; a finished or diverged run does not restart."""
+def draw(_tick, token, view, _kick, session, drawn):
+    """Read the run's latest frame and update the figures (whole for a new run, else a Patch).
+
+    Returns the diagram, the output plane, the curves, the epoch counter, the metrics, the
+    verdict, the message, what was drawn, the poll interval and the Play button's label.
+    """
+    keep = dash.no_update
+    sid = _session(session)
+    training = _training(sid)
+    frame = MANAGER.frame(sid, RUN) if sid else None
+    if training is None or frame is None or frame.data is None:
+        # a run that was just started publishes its first frame in a moment: ask again soon
+        return (*[keep] * 8, POLL_PLAYING_MS if training is not None else keep, keep)
+    view = [v for v in (view or []) if v in pc.VIEW_FIELDS]
+    drawn = drawn if isinstance(drawn, dict) else {}
+    now = {"token": token, "seq": frame.seq, "view": view, "diagram": drawn.get("diagram", 0.0)}
+    interval = POLL_PLAYING_MS if frame.working else POLL_IDLE_MS
+    label = "Pause" if frame.state == "playing" else "Play"
+    if {**drawn, "diagram": 0} == {**now, "diagram": 0}:
+        return (*[keep] * 8, interval, label)
+    clock = time.monotonic()
+    data = frame.data
+    epoch, metrics = readouts(training, data)
+    if drawn.get("token") != token:
+        now["diagram"] = clock
+        figures = (
+            diagram_figure(training, data),
+            boundary_figure(training, data, view),
+            curves_figure(data),
+        )
+    else:
+        diagram = keep
+        stale = not isinstance(now["diagram"], float) or clock - now["diagram"] > DIAGRAM_SECONDS
+        if stale or not frame.working:
+            now["diagram"] = clock
+            diagram = Patch()
+            diagram["data"] = _edge_traces(training, data["weights"])
+            diagram["layout"]["images"][0]["source"] = data["sprite"]
+        boundary = Patch()
+        boundary["data"][0]["z"] = _plane_z(training, data, "discretize" in view)
+        boundary["data"][0]["zsmooth"] = False if "discretize" in view else "best"
+        boundary["data"][2]["visible"] = "show_test" in view
+        boundary["layout"]["title"]["text"] = f"Output, epoch {data['epoch']}"
+        curves = Patch()
+        curves["data"][0]["x"] = data["history"]["epoch"]
+        curves["data"][0]["y"] = data["history"]["train_loss"]
+        curves["data"][1]["x"] = data["history"]["epoch"]
+        curves["data"][1]["y"] = data["history"]["val_loss"]
+        figures = (diagram, boundary, curves)
+    message = data["message"] or (frame.message if frame.state == "failed" else "")
+    return (*figures, epoch, metrics, data["verdict"], message, now, interval, label)
+
+
+def select_edge(click, session):
+    """A click on an edge's midpoint selects it: its label and its weight in the box."""
+    keep = dash.no_update
     try:
-        finished = bool(run) and run["epoch"] >= run["settings"]["epochs"]
-    except STORE_ERRORS:
-        finished = False
-    if disabled and run and (run.get("diverged") or finished):
-        return True, "Play"
-    return (False, "Pause") if disabled else (True, "Play")
+        layer, to, source = (int(v) for v in click["points"][0]["customdata"])
+    except (TypeError, KeyError, IndexError, ValueError):
+        return keep, keep, keep
+    training = _training(session)
+    frame = MANAGER.frame(session, RUN) if training is not None else None
+    if frame is None or frame.data is None:
+        return keep, keep, keep
+    try:
+        w = frame.data["weights"][layer][to][source]
+    except (IndexError, TypeError):
+        return keep, keep, keep
+    s = training.settings
+    origin = s.features[source] if layer == 0 else f"neuron {source + 1} of layer {layer}"
+    if layer < len(s.hidden):
+        target = f"neuron {to + 1} of layer {layer + 1}"
+    else:
+        target = "the output" if s.regression else f"the class {to} output"
+    return [layer, to, source], f"Weight from {origin} to {target}:", w
+
+
+def set_weight(_clicks, _submit, value, edge, session, kick):
+    """Pause the run and set the selected weight; the next draw shows the new boundary."""
+    keep = dash.no_update
+    training = _training(session)
+    if training is None or not isinstance(edge, list) or len(edge) != 3:
+        return keep, "Click an edge of the diagram first."
+    try:
+        number = float(value)
+        layer, to, source = (int(v) for v in edge)
+        MANAGER.pause(session, RUN)
+        MANAGER.edit(session, RUN, lambda: training.edit_weight(layer, to, source, number))
+    except (TypeError, ValueError, OverflowError) as exc:
+        text = str(exc) if isinstance(exc, ValueError) and str(exc).endswith(").") else ""
+        return keep, text or f"A weight must be a number from -100 to 100 (received {value!r})."
+    return (kick if isinstance(kick, int) else 0) + 1, ""
+
+
+def show_code(_clicks, session, drawn):
+    """The descentlab program of the run as the page shows it (the epoch on screen)."""
+    training = _training(session)
+    frame = MANAGER.frame(session, RUN) if training is not None else None
+    if frame is None or frame.data is None:
+        return dash.no_update, dash.no_update
+    return training.code(frame.data["epoch"]), {"display": "block"}
 
 
 def regenerate(_clicks, seed):
     """A new sample of the same dataset: the next data seed."""
     try:
         seed = int(seed)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         seed = 0
-    return (seed + 1) % (MAX_SEED + 1)
+    return (seed + 1) % (pc.MAX_SEED + 1)
 
 
-def download(_clicks, run):
-    if not run:
-        return dash.no_update
-    try:
-        name = f"playground-{run['settings']['dataset']}-epoch{int(run['epoch'])}.npz"
-        return dcc.send_bytes(export_model(run), name)
-    except STORE_ERRORS:
-        return dash.no_update
+def _warm_up() -> None:
+    """Import scikit-learn (the datasets) now: it takes seconds, and the first run needs it."""
+    import sklearn.datasets  # noqa: F401
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    controls_in = [Input(_cid(name), "value") for name in FIELDS]
+    threading.Thread(target=_warm_up, name="descentlab-playground-warm-up", daemon=True).start()
+    controls = [Input(_cid(name), "value") for name in CONTROLS]
     app.callback(
-        *[Output(_cid(name), "value") for name in FIELDS],
+        *[Output(_cid(name), "value") for name in CONTROLS],
+        Output("playground-hidden", "data"),
+        Output("playground-features", "value"),
+        Output("playground-view", "value"),
         Output("playground-url", "search"),
         Output("playground-error", "children", allow_duplicate=True),
         Input("playground-url", "search"),
-        *controls_in,
+        Input("playground-hidden", "data"),
+        Input("playground-features", "value"),
+        Input("playground-view", "value"),
+        *controls,
         prevent_initial_call="initial_duplicate",
     )(lambda *args: sync_url(ctx.triggered_id, *args))
+    layer_buttons = [
+        Input(f"playground-layer-{k}-{sign}", "n_clicks")
+        for k in range(pc.MAX_LAYERS)
+        for sign in ("minus", "plus")
+    ]
     app.callback(
-        Output("playground-run", "data"),
+        Output("playground-hidden", "data", allow_duplicate=True),
+        Input("playground-add-layer", "n_clicks"),
+        Input("playground-remove-layer", "n_clicks"),
+        *layer_buttons,
+        State("playground-hidden", "data"),
+        prevent_initial_call=True,
+    )(lambda *args: change_layers(ctx.triggered_id, args[-1]))
+    app.callback(
+        *[Output(f"playground-layer-{k}", "style") for k in range(pc.MAX_LAYERS)],
+        *[Output(f"playground-layer-{k}-width", "children") for k in range(pc.MAX_LAYERS)],
+        Input("playground-hidden", "data"),
+    )(show_layers)
+    app.callback(
+        Output("playground-run-query", "data"),
+        Output("playground-token", "data"),
+        Output("playground-poll", "interval", allow_duplicate=True),
+        Output("playground-play", "children", allow_duplicate=True),
+        Output("playground-error", "children", allow_duplicate=True),
+        Input("playground-url", "search"),
+        Input("playground-play", "n_clicks"),
+        Input("playground-step", "n_clicks"),
+        Input("playground-reset", "n_clicks"),
+        State("playground-session", "data"),
+        State("playground-run-query", "data"),
+        State("playground-token", "data"),
+        State("playground-play", "children"),
+        prevent_initial_call="initial_duplicate",
+    )(lambda search, _p, _s, _r, *state: control_run(ctx.triggered_id, search, *state))
+    app.callback(
+        Output("playground-diagram", "figure"),
         Output("playground-boundary", "figure"),
         Output("playground-curves", "figure"),
         Output("playground-epoch", "children"),
         Output("playground-metrics", "children"),
-        Output("playground-diverged", "children"),
-        Output("playground-interval", "disabled", allow_duplicate=True),
-        Output("playground-play", "children", allow_duplicate=True),
-        Output("playground-error", "children", allow_duplicate=True),
-        Input("playground-reset", "n_clicks"),
-        Input("playground-step", "n_clicks"),
-        Input("playground-interval", "n_intervals"),
-        State("playground-run", "data"),
-        State("playground-interval", "disabled"),
-        *controls_in,
-        prevent_initial_call="initial_duplicate",
-    )(
-        lambda reset, step, tick, run, disabled, *values: step_run(
-            ctx.triggered_id, reset, step, tick, run, not disabled, *values
-        )
-    )
-    app.callback(
-        Output("playground-interval", "disabled"),
+        Output("playground-verdict", "children"),
+        Output("playground-message", "children"),
+        Output("playground-drawn", "data"),
+        Output("playground-poll", "interval"),
         Output("playground-play", "children"),
-        Input("playground-play", "n_clicks"),
-        State("playground-interval", "disabled"),
-        State("playground-run", "data"),
+        Input("playground-poll", "n_intervals"),
+        Input("playground-token", "data"),
+        Input("playground-view", "value"),
+        Input("playground-kick", "data"),
+        State("playground-session", "data"),
+        State("playground-drawn", "data"),
+    )(draw)
+    app.callback(
+        Output("playground-edge", "data"),
+        Output("playground-edge-label", "children"),
+        Output("playground-weight", "value"),
+        Input("playground-diagram", "clickData"),
+        State("playground-session", "data"),
         prevent_initial_call=True,
-    )(toggle_play)
+    )(select_edge)
+    app.callback(
+        Output("playground-kick", "data"),
+        Output("playground-error", "children", allow_duplicate=True),
+        Input("playground-set-weight", "n_clicks"),
+        Input("playground-weight", "n_submit"),
+        State("playground-weight", "value"),
+        State("playground-edge", "data"),
+        State("playground-session", "data"),
+        State("playground-kick", "data"),
+        prevent_initial_call=True,
+    )(set_weight)
+    app.callback(
+        Output("playground-code", "children"),
+        Output("playground-code", "style"),
+        Input("playground-show-code", "n_clicks"),
+        State("playground-session", "data"),
+        State("playground-drawn", "data"),
+        prevent_initial_call=True,
+    )(show_code)
     app.callback(
         Output(_cid("seed"), "value", allow_duplicate=True),
         Input("playground-regenerate", "n_clicks"),
         State(_cid("seed"), "value"),
         prevent_initial_call=True,
     )(regenerate)
-    app.callback(
-        Output("playground-download", "data"),
-        Input("playground-export", "n_clicks"),
-        State("playground-run", "data"),
-        prevent_initial_call=True,
-    )(download)

@@ -1,0 +1,79 @@
+"""The concept pages in a real Chromium: convolution, softmax cross-entropy, activations. Each
+loads cleanly, a key interaction changes what is shown with the library's numbers, and a bad
+input shows the page's own sentence."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from descentlab.lab.compute import convolution, softmax_ce
+
+pytestmark = pytest.mark.browser
+
+
+def _enter(lab, selector: str, value: str) -> None:
+    lab.page.fill(selector, value)
+    lab.page.press(selector, "Enter")
+
+
+def test_convolution_slides_the_kernel_and_shows_the_library_sum(lab):
+    lab.open("/convolution")
+    first = lab.wait_for(
+        lambda: "position 1 of 36" in (t := lab.text("convolution-readout")) and t, timeout=30
+    )
+    assert "output (0, 0)" in first
+    lab.slide("convolution-position", times=8)  # output (1, 2)
+    c = convolution.convolve(
+        convolution.make_image("digit"), np.array(convolution.KERNELS["vertical edge"]), 1, 0
+    )
+    i, j = c.position(8)
+    want = f"position 9 of 36: output ({i}, {j})"
+    text = lab.wait_for(lambda: want in (t := lab.text("convolution-readout")) and t)
+    value = float(re.search(r"sum of the 9 products = (-?[0-9.e+-]+)", text).group(1))
+    assert value == pytest.approx(c.output[i, j], abs=1e-3)
+    assert "a dense layer with the same inputs and outputs 2,340" in text
+    lab.page.click("#convolution-play")
+    lab.wait_for(lambda: "position 1" not in lab.text("convolution-readout")[:12])
+    lab.page.click("#convolution-play")  # pause
+    _enter(lab, "#convolution-k11", "1e9")
+    lab.page.locator("#convolution-kernel input[value='custom']").check()
+    message = lab.wait_for(lambda: lab.text("convolution-error"))
+    assert (
+        message == "Kernel weight (2, 2) must be a number from -100 to 100 (received 1000000000)."
+    )
+
+
+def test_softmax_page_shows_probabilities_loss_and_p_minus_y(lab):
+    lab.open("/softmax-cross-entropy")
+    text = lab.wait_for(lambda: lab.text("softmax-cross-entropy-readout"), timeout=30)
+    r = softmax_ce.softmax_cross_entropy([2.0, 1.0, 0.1], 1)
+    assert f"loss L = −log p_1 = −log {r.probabilities[0]:.6f} = {r.loss:.6f}" in text
+    _enter(lab, "#softmax-cross-entropy-z0", "-3")  # now confidently wrong
+    text = lab.wait_for_change(lambda: lab.text("softmax-cross-entropy-readout"), text)
+    wrong = softmax_ce.softmax_cross_entropy([-3.0, 1.0, 0.1], 1)
+    assert f"= {wrong.loss:.6f}" in text and "a wrong class leads" in text
+    grads = [float(g) for g in re.search(r"backward = \[([^\]]+)\]", text).group(1).split(",")]
+    np.testing.assert_allclose(grads, wrong.formula_gradient, atol=1e-6)
+    _enter(lab, "#softmax-cross-entropy-z1", "99")
+    message = lab.wait_for(lambda: lab.text("softmax-cross-entropy-error"))
+    assert message == "Logit 2 must be a number from -50 to 50 (received 99)."
+
+
+def test_activations_derivatives_and_dead_relu_units(lab):
+    lab.open("/activations")
+    text = lab.wait_for(lambda: lab.text("activations-readout"), timeout=30)
+    assert "largest a' on [-6, 6] = 0.2500" in text  # the sigmoid's derivative peaks at 1/4
+    traces = lab.wait_for_traces("activations-derivatives", timeout=30)
+    assert [t["name"] for t in traces] == ["sigmoid", "tanh", "relu"]
+    lab.page.click("#activations-train")
+    dead = lab.wait_for(lambda: lab.text("activations-dead-readout"), timeout=60)
+    relu = int(re.search(r"ReLU: (\d+) of 32 units got no gradient", dead).group(1))
+    leaky = int(re.search(r"Leaky ReLU: (\d+) of 32", dead).group(1))
+    assert relu >= 10 and leaky == 0
+    _enter(lab, "#activations-lr", "-1")
+    lab.page.click("#activations-train")
+    message = lab.wait_for(lambda: lab.text("activations-dead-error"))
+    assert message == "Learning rate must be a number above 0 up to 10 (received -1)."
