@@ -90,7 +90,7 @@ def run_command(args: argparse.Namespace) -> int:
         label = str(value)
         console.print(f"[bold]{shown} = {label}[/]", highlight=False)
         with user_errors():
-            results[label] = run(cfg, None, progress=progress, console=console, plots=False)
+            results[label] = run(cfg, None, progress=progress, console=console)
         results[label].history.to_csv(out / f"history_{_slug(shown)}_{_slug(label)}.csv")
 
     table = Table(title=f"compare {shown} ({first['name']}, seed {first['seed']})")

@@ -19,6 +19,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     from descentlab.train.experiment import build_experiment, resolved_lr
     from descentlab.train.lr_find import lr_find
+    from descentlab.viz import plot_lr_find
 
     if not 0 < args.start_lr < args.end_lr:
         raise UsageError(
@@ -45,7 +46,7 @@ def run_command(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else fresh_run_dir(Path("runs") / f"{cfg['name']}-lr-find")
     out.mkdir(parents=True, exist_ok=True)
     plot = out / "lr_find.png"
-    result.plot(plot, title=f"{cfg['name']}: lr finder ({cfg['optim']['name']})")
+    plot_lr_find(result, plot, title=f"{cfg['name']}: lr finder ({cfg['optim']['name']})")
     with open(out / "lr_find.csv", "w") as f:
         f.write("lr,loss,smoothed_loss\n")
         for lr, raw, s in zip(result.lrs, result.raw_losses, result.losses):

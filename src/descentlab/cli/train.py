@@ -130,6 +130,10 @@ def run_command(args: argparse.Namespace) -> int:
     progress = cfg["train"]["progress"] and not args.no_progress
     with user_errors():
         result = run(cfg, run_dir, resume=bool(args.resume), progress=progress, console=console)
+    if cfg["train"]["plots"]:
+        from descentlab.viz.run_plots import write_plots
+
+        result.plots = write_plots(result.experiment, result.history, run_dir)
     print_summary(result, console)
     return 0
 
