@@ -35,6 +35,11 @@ def test_every_example_is_tested():
         "gradient_clipping.py",
         "gradient_check.py",
         "vanishing_gradients.py",
+        "q_learning_cliff.py",
+        "reinforce_cartpole.py",
+        "genetic_vs_gradient.py",
+        "som_unfolding.py",
+        "tree_depth.py",
         "digits_mlp.toml",
         "digits_cnn.toml",
         "xor.toml",
@@ -204,3 +209,41 @@ def test_vanishing_gradients(tmp_path):
     assert res["ratio"]["sigmoid"] < 1e-4 < 1e-1 < res["ratio"]["relu"]
     assert len(res["norms"]["sigmoid"]) == 11
     assert png_ok(res["plot"])
+
+
+def test_q_learning_cliff(tmp_path):
+    res = load("q_learning_cliff").main(["--lake-episodes", "300", "--out", str(tmp_path)])
+    assert res["cliff"]["q_learning"]["greedy_return"] == -13.0
+    assert res["cliff"]["sarsa"]["greedy_return"] < -13.0
+    assert res["frozenlake"]["optimal"] == pytest.approx(0.7402, abs=1e-4)
+    assert png_ok(tmp_path / "cliff_sarsa.png") and png_ok(tmp_path / "frozenlake.png")
+
+
+def test_reinforce_cartpole(tmp_path):
+    res = load("reinforce_cartpole").main(["--episodes", "15", "--out", str(tmp_path)])
+    assert len(res[0]["returns"]) == 15 and res[0]["solved_at"] is None
+    assert res[0]["episode_states"].shape[1] == 4
+    assert png_ok(tmp_path / "returns_seed0.png")
+
+
+def test_genetic_vs_gradient(tmp_path):
+    res = load("genetic_vs_gradient").main(
+        ["--surfaces", "bowl", "--generations", "60", "--out", str(tmp_path)]
+    )
+    assert res["counts"]["bowl"]["gd"] < res["counts"]["bowl"]["ga"]
+    np.testing.assert_array_equal(res["xor_predictions"], [0, 1, 1, 0])
+    assert png_ok(tmp_path / "race.png")
+
+
+def test_som_unfolding(tmp_path):
+    res = load("som_unfolding").main(["--steps", "1500", "--size", "6", "--out", str(tmp_path)])
+    qe = res["quantization_error"]
+    assert qe[-1] < 0.5 * qe[0] and res["topographic_error"] < 0.1
+    assert png_ok(res["plot"])
+
+
+def test_tree_depth(tmp_path):
+    res = load("tree_depth").main(["--depths", "1", "3", "--out", str(tmp_path)])
+    assert all(row[4] for row in res["rows"])  # the same tree as scikit-learn's
+    assert res["rows"][0][1] == 2 and res["rows"][1][2] > res["rows"][0][2]
+    assert png_ok(tmp_path / "depth_3.png")

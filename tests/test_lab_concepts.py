@@ -137,3 +137,38 @@ def test_relu_units_die_and_leaky_relu_units_do_not():
     assert all(b >= a for a, b in zip(relu.no_gradient[1:], relu.no_gradient[2:], strict=False))
     calm = activations.dead_units("relu", lr=0.5, epochs=8)
     assert calm.no_gradient[-1] <= 2 and calm.final_accuracy > 0.9
+
+
+# ---------------------------------------------------------------- Kohonen map and CART pages
+def test_kohonen_page_numbers_are_the_librarys():
+    from descentlab.lab.compute import som_map
+    from descentlab.som import SOM
+
+    data = som_map.shape_data("ring", n=200)
+    m = som_map.train_map(data, 6, 300, 3.0, 0.5, seed=1)
+    again = SOM(6, 6, 2, sigma=3.0, learning_rate=0.5, seed=1)
+    again.weights = data.mean(0) + 0.05 * again.rng.standard_normal(again.weights.shape)
+    again.train(data, 300, order="random")
+    np.testing.assert_allclose(m.run.weights[-1], again.weights, rtol=0, atol=0)
+    assert m.run.quantization_error[-1] < 0.5 * m.run.quantization_error[0]  # it unfolded
+    xs, ys = som_map.grid_lines(m.run.weights[-1])
+    assert len(xs) == len(ys) == 2 * 6 * 7  # 6 rows + 6 columns of 6 units, each ending in None
+    with pytest.raises(ValueError, match="Map side must be a whole number from 2 to 15"):
+        som_map.train_map(data, 99, 300, 3.0, 0.5)
+
+
+def test_cart_page_regions_and_gini():
+    from descentlab.lab.compute import cart
+
+    X, y = cart.dataset("moons")
+    view = cart.grow(X, y, 4)
+    gx, gy = np.meshgrid(view.xs, view.ys)
+    expected = view.tree.predict(np.stack([gx.ravel(), gy.ravel()], 1)).reshape(gx.shape)
+    np.testing.assert_array_equal(view.regions, expected)
+    assert [d for d, *_ in view.by_depth] == [1, 2, 3, 4]
+    train_acc = [a for _, a, _, _ in view.by_depth]
+    assert train_acc == sorted(train_acc)  # a deeper tree never fits the training data worse
+    root = view.tree.nodes[0]
+    p = np.array(root.value) / root.samples
+    assert root.impurity == pytest.approx(1 - (p**2).sum(), abs=1e-12)
+    assert "gini = " in cart.node_label(view.tree, 0)

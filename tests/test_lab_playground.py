@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
+import math
 
 import numpy as np
 import pytest
@@ -165,9 +166,9 @@ def test_page_callbacks_start_draw_and_edit_a_run():
     assert epoch == "Epoch 0 of 10" and metrics.startswith("train loss ")
     assert [t["name"] for t in boundary["data"]] == ["output", "train", "test"]
     assert len(diagram["data"][-1]["customdata"]) == 2 * 3 + 3 * 2
-    drawn = out[7]
+    drawn = out[8]
     assert all(
-        v is page.dash.no_update for v in page.draw(1, token, ["show_test"], 0, session, drawn)[:8]
+        v is page.dash.no_update for v in page.draw(1, token, ["show_test"], 0, session, drawn)[:9]
     )
     click = {"points": [{"customdata": [1, 1, 2]}]}
     edge, text, weight = page.select_edge(click, session)
@@ -183,7 +184,7 @@ def test_page_callbacks_start_draw_and_edit_a_run():
     code, style = page.show_code(1, session, None)
     assert "epochs=1," in code and style == {"display": "block"}
     MANAGER.stop(session, "playground")
-    assert page.draw(2, token, [], 0, session, drawn) == (page.dash.no_update,) * 10
+    assert page.draw(2, token, [], 0, session, drawn) == (page.dash.no_update,) * 11
     assert page.control_run("playground-play", search, "bad id", None, 0, "Play")[-1].startswith(
         "This page lost its session"
     )
@@ -208,3 +209,33 @@ def test_address_sync_and_layer_buttons():
     assert page.change_layers("playground-layer-1-plus", [16, 3]) == [16, 4]
     assert page.change_layers("playground-remove-layer", [4]) == []
     assert page.change_layers("playground-add-layer", "junk") == [8, 8, 8]
+
+
+GARBAGE = (None, "", "x", 10**400, -1, 2.5, math.nan, True, [], [1, 2], {}, {"points": 1}, "?a=b")
+
+
+def test_callbacks_answer_any_single_bad_argument_without_raising():
+    """One argument at a time replaced by garbage: every callback returns, never raises."""
+    session = new_session_id()
+    page.control_run("playground-url", "?hidden=2&epochs=10", session, None, 0, "Play")
+    MANAGER.wait(session, "playground", lambda f: f.data and not f.working, LONG)
+    values = [getattr(pc.Settings(), k) for k in page.CONTROLS]
+    click = {"points": [{"customdata": [0, 1, 1]}]}
+    calls = {
+        page.sync_url: ["playground-noise", "?", [8, 8], ["x1", "x2"], [], *values],
+        page.change_layers: ["playground-layer-0-plus", [8, 8]],
+        page.show_layers: [[8, 8]],
+        page.control_run: ["playground-step", "?hidden=2&epochs=10", session, None, 1, "Play"],
+        page.draw: [1, 1, ["show_test"], 0, session, None],
+        page.select_edge: [click, session],
+        page.set_weight: [1, None, 0.5, [0, 1, 1], session, 0],
+        page.show_code: [1, session, None],
+        page.regenerate: [1, 3],
+    }
+    for fn, good in calls.items():
+        for i in range(len(good)):
+            for bad in GARBAGE:
+                args = list(good)
+                args[i] = bad
+                fn(*args)
+    MANAGER.stop(session, "playground")

@@ -77,6 +77,20 @@ def test_training_orders_the_map_and_records_snapshots():
     assert umat.shape == (6, 6) and umat.max() == 1.0
 
 
+def test_stepwise_training_is_train_and_the_u_matrix_by_hand():
+    data = np.random.default_rng(1).uniform(size=(50, 3))
+    a = SOM(3, 4, 3, sigma=1.5, seed=2)
+    b = SOM(3, 4, 3, sigma=1.5, seed=2)
+    run = a.train(data, 120, order="random", record_every=40)
+    pauses = [(t, b.weights.copy()) for t, _, _ in b.iter_train(data, 120, "random", every=40)]
+    assert [t for t, _ in pauses] == [40, 80, 120]
+    np.testing.assert_array_equal(np.array([w for _, w in pauses]), run.weights[1:])
+    np.testing.assert_array_equal(run.order, b.order)
+    line = SOM(1, 3, 1, weights=np.array([[[0.0], [1.0], [3.0]]]))
+    # mean distance to grid neighbours: 1, (1 + 2) / 2, 2; scaled by the largest
+    np.testing.assert_allclose(line.distance_map(), [[0.5, 0.75, 1.0]])
+
+
 def test_digit_prototypes_carry_labels():
     som = SOM(8, 8, 64, sigma=2.0, learning_rate=0.5, seed=0)
     som.init_from_data(X)

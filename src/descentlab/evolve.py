@@ -325,7 +325,9 @@ class NetworkProblem:
                 out[i] = self.loss_fn(self.model(self.X), self.y).item()
         return out
 
-    def accuracy(self, genome: np.ndarray, X: np.ndarray | None = None, y=None) -> float:
+    def accuracy(
+        self, genome: np.ndarray, X: np.ndarray | None = None, y: np.ndarray | None = None
+    ) -> float:
         """Accuracy of the network with weights ``genome`` (on the training data by default)."""
         self.load(genome)
         Xt = self.X if X is None else dl.tensor(np.asarray(X, dtype=np.float32))

@@ -38,7 +38,7 @@ second-best units are not neighbours on the grid (8-neighbourhood).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +72,7 @@ class SOMRun:
         weights: (k, rows, cols, dim) the map at each snapshot.
         lr, sigma: (k,) the learning rate and radius used by the step before each snapshot.
         quantization_error: (k,) on the training data at each snapshot.
+        order: (steps,) the sample index used at each step.
     """
 
     steps: np.ndarray
@@ -79,6 +80,7 @@ class SOMRun:
     lr: np.ndarray
     sigma: np.ndarray
     quantization_error: np.ndarray
+    order: np.ndarray
 
 
 def _choice(name: str, value: str, allowed: dict) -> str:
@@ -103,6 +105,7 @@ class SOM:
 
     Attributes:
         weights: (rows, cols, dim) float64.
+        order: (steps,) the sample indices of the last training run.
     """
 
     def __init__(
@@ -204,8 +207,35 @@ class SOM:
             )
         return idx
 
+    def iter_train(
+        self, data: Any, steps: int, order: Any = "sequential", every: int = 1
+    ) -> Iterator[tuple[int, float, float]]:
+        """Train step by step, pausing every ``every`` steps (and after the last one).
+
+        Yields ``(steps done, lr, sigma)`` of the step just taken, with :attr:`weights` as
+        they are then: a server-side run can draw the map unfolding at its own pace. The
+        schedule runs over all ``steps``, so the result is that of :meth:`train`.
+        """
+        data = self._check_data(data)
+        if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
+            raise ValueError(f"Invalid steps: {steps!r} (expected an integer >= 1)")
+        if every < 1:
+            raise ValueError(f"Invalid every: {every!r} (expected an integer >= 1)")
+        idx = self.sample_order(len(data), steps, order)
+        self.order = idx
+        for t in range(steps):
+            x = data[idx[t]]
+            self.update(x, self.bmu(x), t, steps)
+            if (t + 1) % every == 0 or t + 1 == steps:
+                yield (t + 1, *self.schedule(t, steps))
+
     def train(
-        self, data: Any, steps: int, order: Any = "sequential", record_every: int | None = None
+        self,
+        data: Any,
+        steps: int,
+        order: Any = "sequential",
+        record_every: int | None = None,
+        callback: Callable[[int, float], None] | None = None,
     ) -> SOMRun:
         """Train for ``steps`` single-sample steps on ``data`` (n, dim).
 
@@ -213,27 +243,22 @@ class SOM:
             order: see :meth:`sample_order`.
             record_every: keep a snapshot every this many steps (and the first and last
                 maps); None keeps only those two.
+            callback: ``callback(step, quantization_error)`` after each snapshot.
 
         Returns:
             a :class:`SOMRun` with the snapshots.
         """
         data = self._check_data(data)
-        if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
-            raise ValueError(f"Invalid steps: {steps!r} (expected an integer >= 1)")
-        every = steps if record_every is None else int(record_every)
-        if every < 1:
+        if record_every is not None and record_every < 1:
             raise ValueError(f"Invalid record_every: {record_every!r} (expected >= 1 or None)")
-        idx = self.sample_order(len(data), steps, order)
-        lr0, sigma0 = self.schedule(0, steps)
-        snaps = [(0, self.weights.copy(), lr0, sigma0, self.quantization_error(data))]
-        for t in range(steps):
-            x = data[idx[t]]
-            self.update(x, self.bmu(x), t, steps)
-            if (t + 1) % every == 0 or t + 1 == steps:
-                lr, sigma = self.schedule(t, steps)
-                snaps.append((t + 1, self.weights.copy(), lr, sigma, self.quantization_error(data)))
+        every = steps if record_every is None else int(record_every)
+        snaps = [(0, self.weights.copy(), *self.schedule(0, steps), self.quantization_error(data))]
+        for t, lr, sigma in self.iter_train(data, steps, order, every):
+            snaps.append((t, self.weights.copy(), lr, sigma, self.quantization_error(data)))
+            if callback is not None:
+                callback(t, snaps[-1][4])
         cols = list(zip(*snaps))
-        return SOMRun(*(np.array(c) for c in cols))
+        return SOMRun(*(np.array(c) for c in cols), order=self.order)
 
     # -- measures ------------------------------------------------------------------------
 

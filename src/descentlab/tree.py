@@ -44,6 +44,7 @@ setosa, and on breast cancer radius, perimeter and area often sort a node's samp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -137,7 +138,9 @@ class FeatureOrder:
         self.state = x
         return low + (x % (self.RAND_R_MAX + 1)) % (high - low)
 
-    def visit(self, n_known_constants: int, is_constant) -> tuple[list[int], int]:
+    def visit(
+        self, n_known_constants: int, is_constant: Callable[[int], bool]
+    ) -> tuple[list[int], int]:
         """Non-constant features in visiting order, and the constants known to the children."""
         if not self.random:
             return [f for f in range(self.n) if not is_constant(f)], 0

@@ -77,3 +77,42 @@ def test_activations_derivatives_and_dead_relu_units(lab):
     lab.page.click("#activations-train")
     message = lab.wait_for(lambda: lab.text("activations-dead-error"))
     assert message == "Learning rate must be a number above 0 up to 10 (received -1)."
+
+
+def test_kohonen_map_trains_unfolds_and_plays(lab):
+    lab.open("/kohonen")
+    lab.page.fill("#kohonen-steps", "500")
+    lab.page.press("#kohonen-steps", "Enter")
+    lab.page.click("#kohonen-train")
+    text = lab.wait_for(
+        lambda: "step 500" in (t := lab.text("kohonen-readout")) and "after training" in t and t,
+        timeout=60,
+    )
+    qe = [float(v) for v in re.findall(r"quantisation error ([0-9.]+)", text)]
+    assert qe[-1] < 0.3
+    traces = lab.wait_for_traces("kohonen-map", timeout=30)
+    assert [t["name"] for t in traces] == ["data", "map units and grid links"]
+    lab.page.click("#kohonen-play")
+    lab.wait_for(lambda: "step 500 of" not in lab.text("kohonen-readout"), timeout=30)
+    lab.page.fill("#kohonen-side", "99")
+    lab.page.press("#kohonen-side", "Enter")
+    lab.page.click("#kohonen-train")
+    message = lab.wait_for(lambda: lab.text("kohonen-error"), timeout=30)
+    assert message == "Map side must be a whole number from 2 to 15 (received 99)."
+
+
+def test_decision_tree_grows_with_depth(lab):
+    from descentlab.lab.compute import cart
+
+    lab.open("/decision-tree")
+    first = lab.wait_for(lambda: "depth 2" in (t := lab.text("decision-tree-readout")) and t, 30)
+    lab.slide("decision-tree-depth", times=2)
+    text = lab.wait_for(lambda: "depth 4" in (t := lab.text("decision-tree-readout")) and t, 30)
+    assert text != first
+    X, y = cart.dataset("moons")
+    view = cart.grow(X, y, 4)
+    assert f"{view.tree.n_leaves} leaves" in text
+    assert f"test accuracy {view.test_accuracy:.1%}" in text
+    _enter(lab, "#decision-tree-leaf", "0")
+    message = lab.wait_for(lambda: lab.text("decision-tree-error"), timeout=30)
+    assert message == "Min samples per leaf must be a whole number from 1 to 100 (received 0)."

@@ -23,6 +23,9 @@ COMMAND_MODULES = (
     "gradcheck",
     "lab",
     "bench",
+    "rl",
+    "som",
+    "tree",
 )
 
 

@@ -32,6 +32,7 @@ import descentlab as dl
 import descentlab.functional as F
 from descentlab import nn, optim
 from descentlab.rl.tabular import Episode
+from descentlab.tensor import Tensor
 
 __all__ = [
     "BASELINES",
@@ -65,7 +66,7 @@ class PolicyNetwork(nn.Module):
             nn.Linear(obs_dim, hidden), nn.Tanh(), nn.Linear(hidden, n_outputs)
         )
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.net(x)
 
 

@@ -238,7 +238,9 @@ def train_tabular(
     return TabularRun(agent, np.array(returns), np.array(lengths), np.array(epsilons), q_history)
 
 
-def greedy_episode(env: Any, policy: np.ndarray, seed: int | None = 0, max_steps: int = 200):
+def greedy_episode(
+    env: Any, policy: np.ndarray, seed: int | None = 0, max_steps: int = 200
+) -> Episode:
     """Follow a deterministic ``policy`` (S,) from a reset; no learning. Returns an Episode."""
     s, _ = env.reset(seed=seed)
     states, actions, rewards = [s], [], []

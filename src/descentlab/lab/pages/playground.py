@@ -121,11 +121,19 @@ def layout() -> html.Div:
         ],
         className="lab-controls",
     )
+    # Diagram and output side by side from 1024 px wide up, so both start above the fold.
     figures = html.Div(
         [
-            dcc.Graph(id="playground-diagram", config={"displaylogo": False}),
-            dcc.Graph(id="playground-boundary", config={"displaylogo": False}),
-            dcc.Graph(id="playground-curves", config={"displaylogo": False}),
+            dcc.Graph(
+                id="playground-diagram",
+                config={"displaylogo": False},
+                style={"flex": "1 1 17rem"},
+            ),
+            dcc.Graph(
+                id="playground-boundary",
+                config={"displaylogo": False},
+                style={"flex": "1 1 15rem"},
+            ),
         ],
         className="lab-row",
     )
@@ -248,9 +256,10 @@ def layout() -> html.Div:
             buttons,
             html.Div(id="playground-error", className="lab-error", role="alert"),
             html.Div(id="playground-message", className="lab-error", role="alert"),
-            html.Div(id="playground-verdict", className="lab-readout"),
             figures,
             editor,
+            html.Div(id="playground-verdict", className="lab-readout"),
+            dcc.Graph(id="playground-curves", config={"displaylogo": False}),
             html.Pre(id="playground-code", style={"display": "none"}),
             data,
             network,
@@ -291,7 +300,7 @@ def diagram_figure(training: pc.Training, frame: dict) -> dict:
         "data": _edge_traces(training, frame["weights"]),
         "layout": {
             "title": {"text": "Network (click an edge)"},
-            "height": 140 + 34 * max(columns),
+            "height": min(460, 120 + 28 * max(columns)),
             "margin": {"l": 60, "r": 10, "t": 40, "b": 10},
             "xaxis": {"range": [x0 - 1.2, x1 + 1.4], "visible": False, "fixedrange": True},
             "yaxis": {
@@ -434,7 +443,7 @@ def boundary_figure(training: pc.Training, frame: dict, view: list) -> dict:
         ],
         "layout": {
             "title": {"text": f"Output, epoch {frame['epoch']}"},
-            "height": 380,
+            "height": 340,
             "margin": {"l": 40, "r": 10, "t": 40, "b": 30},
             "xaxis": {"range": [x0, x1], "constrain": "domain"},
             "yaxis": {"range": [y0, y1], "scaleanchor": "x"},
@@ -453,7 +462,7 @@ def curves_figure(frame: dict) -> dict:
         ],
         "layout": {
             "title": {"text": "Loss per epoch"},
-            "height": 380,
+            "height": 300,
             "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
             "xaxis": {"title": {"text": "epoch"}},
             "yaxis": {"title": {"text": "loss"}, "type": "log"},
@@ -518,17 +527,19 @@ def sync_url(trigger, search, hidden, features, view, *values):
             problem,
         )
     current = dict(zip(CONTROLS, values))
-    if current.get("dataset") in pc.REGRESSION and current.get("loss") not in pc.REGRESSION_LOSSES:
-        loss = [pc.REGRESSION_LOSSES[0] if k == "loss" else keep for k in CONTROLS]
-        return (*loss, keep, keep, keep, keep, "")
+    dataset, loss = current.get("dataset"), current.get("loss")
+    if isinstance(dataset, str) and dataset in pc.REGRESSION and loss not in pc.REGRESSION_LOSSES:
+        switched = [pc.REGRESSION_LOSSES[0] if k == "loss" else keep for k in CONTROLS]
+        return (*switched, keep, keep, keep, keep, "")
     if not features:
         return (*[keep] * n, keep, keep, keep, keep, "Choose at least one input feature.")
+    view = view if isinstance(view, list) else []
     try:
         settings = pc.validate(
             **current,
             hidden=hidden if isinstance(hidden, list) else "",
             features=features,
-            **{v: v in (view or []) for v in pc.VIEW_FIELDS},
+            **{v: v in view for v in pc.VIEW_FIELDS},
         )
     except (ValueError, TypeError) as exc:
         return (*[keep] * n, keep, keep, keep, keep, str(exc))
@@ -538,7 +549,10 @@ def sync_url(trigger, search, hidden, features, view, *values):
 
 def change_layers(trigger, hidden):
     """``+ layer`` / ``− layer`` and each layer's ``−`` / ``+``: the new list of widths."""
-    widths = [int(w) for w in hidden] if isinstance(hidden, list) else list(pc.Settings().hidden)
+    try:
+        widths = [min(pc.MAX_WIDTH, max(1, int(w))) for w in hidden][: pc.MAX_LAYERS]
+    except (TypeError, ValueError, OverflowError):
+        widths = list(pc.Settings().hidden)
     if trigger == "playground-add-layer" and len(widths) < pc.MAX_LAYERS:
         widths.append(widths[-1] if widths else 4)
     elif trigger == "playground-remove-layer" and widths:
@@ -612,7 +626,8 @@ def draw(_tick, token, view, _kick, session, drawn):
     """Read the run's latest frame and update the figures (whole for a new run, else a Patch).
 
     Returns the diagram, the output plane, the curves, the epoch counter, the metrics, the
-    verdict, the message, what was drawn, the poll interval and the Play button's label.
+    verdict, the message and its class, what was drawn, the poll interval and the Play
+    button's label.
     """
     keep = dash.no_update
     sid = _session(session)
@@ -620,14 +635,14 @@ def draw(_tick, token, view, _kick, session, drawn):
     frame = MANAGER.frame(sid, RUN) if sid else None
     if training is None or frame is None or frame.data is None:
         # a run that was just started publishes its first frame in a moment: ask again soon
-        return (*[keep] * 8, POLL_PLAYING_MS if training is not None else keep, keep)
-    view = [v for v in (view or []) if v in pc.VIEW_FIELDS]
+        return (*[keep] * 9, POLL_PLAYING_MS if training is not None else keep, keep)
+    view = [v for v in view if v in pc.VIEW_FIELDS] if isinstance(view, list) else []
     drawn = drawn if isinstance(drawn, dict) else {}
     now = {"token": token, "seq": frame.seq, "view": view, "diagram": drawn.get("diagram", 0.0)}
     interval = POLL_PLAYING_MS if frame.working else POLL_IDLE_MS
     label = "Pause" if frame.state == "playing" else "Play"
     if {**drawn, "diagram": 0} == {**now, "diagram": 0}:
-        return (*[keep] * 8, interval, label)
+        return (*[keep] * 9, interval, label)
     clock = time.monotonic()
     data = frame.data
     epoch, metrics = readouts(training, data)
@@ -658,7 +673,9 @@ def draw(_tick, token, view, _kick, session, drawn):
         curves["data"][1]["y"] = data["history"]["val_loss"]
         figures = (diagram, boundary, curves)
     message = data["message"] or (frame.message if frame.state == "failed" else "")
-    return (*figures, epoch, metrics, data["verdict"], message, now, interval, label)
+    alarm = frame.state == "failed" or message.startswith("Training diverged")
+    kind = "lab-error" if alarm else "lab-verdict"
+    return (*figures, epoch, metrics, data["verdict"], message, kind, now, interval, label)
 
 
 def select_edge(click, session):
@@ -666,7 +683,9 @@ def select_edge(click, session):
     keep = dash.no_update
     try:
         layer, to, source = (int(v) for v in click["points"][0]["customdata"])
-    except (TypeError, KeyError, IndexError, ValueError):
+    except (TypeError, KeyError, IndexError, ValueError, OverflowError):
+        return keep, keep, keep
+    if min(layer, to, source) < 0:
         return keep, keep, keep
     training = _training(session)
     frame = MANAGER.frame(session, RUN) if training is not None else None
@@ -694,11 +713,13 @@ def set_weight(_clicks, _submit, value, edge, session, kick):
     try:
         number = float(value)
         layer, to, source = (int(v) for v in edge)
+    except (TypeError, ValueError, OverflowError):
+        return keep, f"A weight must be a number from -100 to 100 (received {value!r})."
+    try:
         MANAGER.pause(session, RUN)
         MANAGER.edit(session, RUN, lambda: training.edit_weight(layer, to, source, number))
-    except (TypeError, ValueError, OverflowError) as exc:
-        text = str(exc) if isinstance(exc, ValueError) and str(exc).endswith(").") else ""
-        return keep, text or f"A weight must be a number from -100 to 100 (received {value!r})."
+    except ValueError as exc:  # RunError, or the weight or the edge out of range
+        return keep, str(exc)
     return (kick if isinstance(kick, int) else 0) + 1, ""
 
 
@@ -784,6 +805,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("playground-metrics", "children"),
         Output("playground-verdict", "children"),
         Output("playground-message", "children"),
+        Output("playground-message", "className"),
         Output("playground-drawn", "data"),
         Output("playground-poll", "interval"),
         Output("playground-play", "children"),
