@@ -567,3 +567,62 @@ def test_train_imports_nothing_above_it():
             else:
                 continue
             assert not any(n.startswith(above) for n in names), (path.name, names)
+
+
+def test_history_draws_its_loss_curves_as_svg_for_notebooks():
+    import xml.etree.ElementTree as ET
+
+    h = History(
+        [
+            {"epoch": 1, "train_loss": 1.0, "val_loss": 1.2},
+            {"epoch": 2, "train_loss": 0.5, "val_loss": 0.7},
+            {"epoch": 3, "train_loss": 0.25, "val_loss": math.nan},
+        ]
+    )
+    root = ET.fromstring(h._repr_svg_())
+    lines = {
+        e.get("data-column"): e.get("points") for e in root.iter() if e.tag.endswith("polyline")
+    }
+    assert set(lines) == {"train_loss", "val_loss"}
+    train = [tuple(map(float, p.split(","))) for p in lines["train_loss"].split()]
+    val = [tuple(map(float, p.split(","))) for p in lines["val_loss"].split()]
+    assert len(train) == 3 and len(val) == 2  # the NaN is left out
+    xs, ys = zip(*train)
+    assert xs[0] < xs[1] < xs[2] and ys[0] < ys[1] < ys[2]  # falling loss: lower on screen
+    assert val[0][1] == min(y for _, y in train + val)  # 1.2, the highest value, at the top
+    assert History([{"epoch": 1, "lr": 0.1}])._repr_svg_() is None
+
+
+def test_fit_in_a_notebook_shows_a_live_line_then_the_curves(monkeypatch, digits_split):
+    from descentlab.train import progress
+
+    shown = []
+
+    class Handle:
+        def update(self, data, raw=False):
+            shown.append(("update", data["text/plain"]))
+
+    def display(obj, raw=False, display_id=False):
+        shown.append(("display", obj))
+        return Handle()
+
+    import IPython.display
+
+    monkeypatch.setattr(progress, "in_notebook", lambda: True)
+    monkeypatch.setattr(IPython.display, "display", display)
+    import descentlab.train.loop as loop_module
+
+    monkeypatch.setattr(loop_module, "in_notebook", lambda: True)
+    model = mlp([64, 10])
+    h = fit(
+        model,
+        "cross_entropy",
+        optim.SGD(model.parameters(), lr=0.1),
+        digits_split.train,
+        digits_split.val,
+        epochs=2,
+        batch_size=256,
+    )
+    updates = [text for kind, text in shown if kind == "update"]
+    assert updates and updates[-1].startswith("epoch 2/2") and "val_loss" in updates[-1]
+    assert shown[-1] == ("display", h) and h._repr_svg_().startswith("<svg")
