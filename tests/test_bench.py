@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +58,7 @@ def _no_idle_gap(monkeypatch):
 @pytest.mark.parametrize("name", list(MODULES))
 def test_frameworks_train_the_same_network(name):
     """Same weights, data and update rule: every framework's losses agree step by step."""
-    steps = MODULES[name].make_steps()
+    steps = MODULES[name].make_steps(small=True)  # the same layers, fewer numbers
     assert list(steps) == expected(name)
     losses = {fw: [step() for _ in range(3)] for fw, step in steps.items()}
     reference = np.array(losses["descentlab"])
@@ -266,3 +267,16 @@ def test_cli_rejects_a_budget_that_is_not_positive(capsys):
         cli_main(["bench", "--budget", "0"])
     assert exit_info.value.code == 2
     assert "expected a number of seconds > 0, received '0'" in capsys.readouterr().err
+
+
+def test_cli_cpu_time_runs_every_framework_on_one_thread(monkeypatch, capsys):
+    monkeypatch.setattr(common, "CLOCK", common.CLOCK)  # restored after the test
+    monkeypatch.delenv(common.CPU_TIME_VARIABLE, raising=False)
+    argv = ["bench", "--only", "tiny_mlp", "--cpu-time", "--repeats", "1", "--iterations", "2"]
+    assert cli_main([*argv, "--no-isolated"]) == 0
+    out = capsys.readouterr().out
+    assert common.CLOCK is time.thread_time
+    assert "1 BLAS threads" in out and "(1 threads" in out
+    # Isolated workers, started after this, are told to use the same clock.
+    assert common.os.environ[common.CPU_TIME_VARIABLE] == "1"
+    assert "tiny_mlp " in out and "dl speed /" in out

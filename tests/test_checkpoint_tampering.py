@@ -8,6 +8,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import descentlab as dl
 import descentlab.nn as nn
@@ -161,6 +163,33 @@ def test_a_tampered_callback_state_is_refused_on_resume(run_dir, tmp_path):
         _train(work, epochs=5, resume=work)
 
 
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (
+            lambda group: group.pop("dampening"),
+            "the optimizer state's group 0 lacks or adds option(s) ['dampening']",
+        ),
+        (
+            lambda group: group.update(lr=None),
+            "the optimizer option 'lr' of group 0 is None (expected a value like 0.1)",
+        ),
+        (
+            lambda group: group.update(nesterov="yes"),
+            "the optimizer option 'nesterov' of group 0 is 'yes' (expected a value like False)",
+        ),
+    ],
+)
+def test_a_tampered_optimizer_group_is_refused_on_resume(run_dir, tmp_path, change, expected):
+    work = tmp_path / "run"
+    work.mkdir()
+    path = _tampered(run_dir, tmp_path, lambda a, m: change(m["optimizer"]["param_groups"][0]))
+    path.rename(work / "last.npz")
+    with pytest.raises(CheckpointError) as info:
+        _train(work, epochs=5, resume=work)
+    assert expected in str(info.value)
+
+
 def test_a_damaged_last_checkpoint_falls_back_to_the_previous_one(tmp_path):
     whole = tmp_path / "whole"
     model_whole, history_whole = _train(whole, epochs=6)
@@ -220,3 +249,55 @@ def test_stale_temporary_files_are_removed_on_start(tmp_path):
     assert not any(p.exists() for p in stale)
     assert keep.exists() and (d / "last.npz").exists()
     assert not list(d.glob(".tmp-*"))
+
+
+def _paths(obj, prefix=()):
+    """Every (path, value) inside nested dicts and lists."""
+    yield prefix, obj
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, (*prefix, i))
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(where=st.floats(0, 1, allow_nan=False), action=st.sampled_from(["drop", "set"]), value=_JSON)
+def test_fuzz_tampered_metadata_resumes_or_fails_cleanly(
+    run_dir, tmp_path_factory, where, action, value
+):
+    arrays, meta = load(run_dir / "last.npz", with_metadata=True)
+    paths = [p for p, _ in _paths(meta) if p]
+    path = paths[min(int(where * len(paths)), len(paths) - 1)]
+    parent = meta
+    for key in path[:-1]:
+        parent = parent[key]
+    if action == "drop":
+        parent.pop(path[-1]) if isinstance(parent, dict) else parent.pop(path[-1])
+    else:
+        parent[path[-1]] = value
+    work = tmp_path_factory.mktemp("fuzz")
+    header = {"format": "descentlab", "format_version": 1, "metadata": meta}
+    raw = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    np.savez(work / "last.npz", **arrays, **{METADATA_KEY: raw})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _train(work, epochs=4, resume=work)
+    except CheckpointError as exc:
+        assert "\n" not in str(exc)

@@ -97,14 +97,19 @@ def test_every_activation_and_layer_of_nn_has_a_translation():
     assert all(cls in converters for cls in layers)
 
 
-def _registry():
-    from descentlab.train import registry
+def _names(kind: str) -> list[str]:
+    """The registry's model or activation names (the one table, wherever it lives)."""
+    try:
+        from descentlab import registry
+    except ImportError:
+        from descentlab.train import registry
 
-    return registry
+        return list(getattr(registry, kind.upper()))
+    return list(getattr(registry, kind).names())
 
 
-@pytest.mark.parametrize("activation", list(_registry().ACTIVATIONS))
-@pytest.mark.parametrize("model", list(_registry().MODELS))
+@pytest.mark.parametrize("activation", _names("activations"))
+@pytest.mark.parametrize("model", _names("models"))
 def test_every_model_the_config_can_build_exports(model, activation):
     from descentlab.train.config import load_config
     from descentlab.train.experiment import build_model

@@ -42,3 +42,10 @@ def test_course_notebook_executes_with_inline_plots_and_the_lab(tmp_path, monkey
     assert len(images) >= 2  # the w² descent and the momentum paths, drawn inline
     frames = [o for o in outputs if "<iframe" in o.get("data", {}).get("text/html", "")]
     assert frames and "http://127.0.0.1:" in frames[0]["data"]["text/html"]
+
+
+def test_show_names_the_pages_it_knows():
+    import descentlab.lab
+
+    with pytest.raises(ValueError, match=r"show: unknown page 'nope' \(expected one of: home, "):
+        descentlab.lab.url("nope")

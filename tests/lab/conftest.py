@@ -92,7 +92,7 @@ def _lab_browser_guard(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     page = request.getfixturevalue("page")
     server: LabServer = request.getfixturevalue("lab_server")
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # generous: CI may share its 2 cores with other work
     offset = server.log_size()
     outside: list[str] = []
     errors: list[str] = []

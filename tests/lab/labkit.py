@@ -52,7 +52,7 @@ def wait_until_serving(url: str, proc: subprocess.Popen, timeout: float = 60.0) 
     raise RuntimeError(f"the lab server did not answer on {url} within {timeout} s")
 
 
-def stop(proc: subprocess.Popen, timeout: float = 10.0) -> int:
+def stop(proc: subprocess.Popen, timeout: float = 30.0) -> int:
     """Ctrl-C the server and wait; kill it if it does not stop. Returns its exit code."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
@@ -155,7 +155,7 @@ class Lab:
         """The traces of a dcc.Graph as plain lists (None until Plotly has drawn it)."""
         return self.page.evaluate(_READ_TRACES_JS, graph_id)
 
-    def wait_for_traces(self, graph_id: str, timeout: float = 10.0) -> list[dict[str, Any]]:
+    def wait_for_traces(self, graph_id: str, timeout: float = 30.0) -> list[dict[str, Any]]:
         return self.wait_for(lambda: self.traces(graph_id), timeout=timeout)
 
     def click_at(self, graph_id: str, x: float, y: float) -> None:
@@ -178,7 +178,7 @@ class Lab:
             handle.press(key)
 
     def wait_for(
-        self, condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05
+        self, condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05
     ) -> Any:
         """Poll ``condition`` until it returns something truthy; return that value."""
         deadline = time.monotonic() + timeout
@@ -190,7 +190,7 @@ class Lab:
                 raise AssertionError(f"condition not met within {timeout} s")
             self.page.wait_for_timeout(interval * 1000)
 
-    def wait_for_change(self, read: Callable[[], Any], old: Any, timeout: float = 10.0) -> Any:
+    def wait_for_change(self, read: Callable[[], Any], old: Any, timeout: float = 30.0) -> Any:
         """Poll ``read()`` until it differs from ``old``; return the new value."""
         box: list[Any] = []
 

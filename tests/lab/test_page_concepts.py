@@ -116,3 +116,49 @@ def test_decision_tree_grows_with_depth(lab):
     _enter(lab, "#decision-tree-leaf", "0")
     message = lab.wait_for(lambda: lab.text("decision-tree-error"), timeout=30)
     assert message == "Min samples per leaf must be a whole number from 1 to 100 (received 0)."
+
+
+def test_q_learning_run_fills_the_table_and_finds_the_cliff_path(lab):
+    lab.open("/q-learning")
+    _enter(lab, "#q-learning-episodes", "150")
+    lab.page.click("#q-learning-start")
+    done = lab.wait_for(lambda: "finished" in lab.text("q-learning-state"), timeout=120)
+    assert done
+    text = lab.wait_for(lambda: "episode 150 of 150" in (t := lab.text("q-learning-readout")) and t)
+    assert "greedy path return -13 (optimal policy's: -13)" in text  # Q-learning's edge path
+    traces = lab.wait_for_traces("q-learning-grid-figure", timeout=30)
+    assert traces[1]["name"] == "greedy path" and len(traces[1]["x"]) == 14  # 13 moves
+    _enter(lab, "#q-learning-alpha", "0")
+    lab.page.click("#q-learning-start")
+    message = lab.wait_for(lambda: lab.text("q-learning-error"), timeout=30)
+    assert message == "Learning rate alpha must be a number above 0 up to 1 (received 0)."
+
+
+def test_policy_gradient_run_shows_returns_and_replays_an_episode(lab):
+    lab.open("/policy-gradient")
+    _enter(lab, "#policy-gradient-episodes", "30")
+    lab.page.click("#policy-gradient-start")
+    lab.wait_for(lambda: "finished" in lab.text("policy-gradient-state"), timeout=120)
+    text = lab.wait_for(lambda: "episode 30:" in (t := lab.text("policy-gradient-readout")) and t)
+    assert "mean of the last 100" in text
+    returns = lab.wait_for_traces("policy-gradient-returns", timeout=30)
+    assert len(returns[0]["y"]) == 30 and all(r >= 8 for r in returns[0]["y"])
+    cart = lab.wait_for_traces("policy-gradient-cart", timeout=30)  # drawn in the browser
+    assert len(cart[0]["x"]) == 2
+
+
+def test_genetic_algorithm_races_gradient_descent(lab):
+    from descentlab.lab.compute import ga_race
+
+    lab.open("/genetic-algorithm")
+    lab.page.click("#genetic-algorithm-run")
+    text = lab.wait_for(
+        lambda: "GA best loss" in (t := lab.text("genetic-algorithm-readout")) and t, 60
+    )
+    r = ga_race.race_frames("himmelblau", 0.01, 50, 100, 0.2)
+    assert f"GA {r['ga_evaluations']:,} evaluations" in text
+    assert f"gradient descent {r['gd_evaluations']:,} evaluations" in text
+    _enter(lab, "#genetic-algorithm-population", "1")
+    lab.page.click("#genetic-algorithm-run")
+    message = lab.wait_for(lambda: lab.text("genetic-algorithm-error"), timeout=30)
+    assert message == "Population must be a whole number from 4 to 200 (received 1)."

@@ -45,6 +45,29 @@ FRAMEWORKS = ("descentlab", "numpy", "pytorch")
 # Idle seconds before each timed block, so that the previous block's spinning worker
 # threads (OpenBLAS spins about 0.1 s) have gone to sleep: see the module docstring.
 BLOCK_GAP = 0.25
+# The clock of the timed blocks: wall time, or this thread's CPU time after use_cpu_time().
+CLOCK: Callable[[], float] = time.perf_counter
+# Set in the isolated workers' environment when the parent measures CPU time.
+CPU_TIME_VARIABLE = "DESCENTLAB_BENCH_CPU_TIME"
+
+
+def use_cpu_time() -> None:
+    """Time every framework on one thread, by this thread's CPU time.
+
+    One BLAS thread, one PyTorch thread and ``time.thread_time``: each framework then works
+    only on the calling thread, and its CPU time stays what it is on a quiet machine while
+    other jobs share the cores (the wall clock does not). It measures one core, so it says
+    nothing of how well a framework uses two.
+    """
+    global CLOCK
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    torch = torch_or_none()
+    if torch is not None:
+        torch.set_num_threads(1)
+    CLOCK = time.thread_time
+    os.environ[CPU_TIME_VARIABLE] = "1"
 
 
 def torch_or_none() -> Any:
@@ -146,10 +169,10 @@ def time_interleaved(
         for name, fn in steps.items():
             if gap:
                 time.sleep(gap)
-            start = time.perf_counter()
+            start = CLOCK()
             for _ in range(iterations):
                 fn()
-            best[name] = min(best[name], (time.perf_counter() - start) / iterations)
+            best[name] = min(best[name], (CLOCK() - start) / iterations)
     return best
 
 

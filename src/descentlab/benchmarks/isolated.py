@@ -10,7 +10,8 @@ from stdin:
   growth over the RSS at the reset; null where the platform cannot measure it). Send it
   first, before any other steps, so that it sees the training state being created.
 - ``run N``: run N steps untimed, answer ``{}``.
-- ``time N``: run N steps, answer ``{"seconds": ...}`` (per step).
+- ``time N``: run N steps, answer ``{"seconds": ...}`` (per step; wall time, or CPU time
+  on one thread when the parent set ``DESCENTLAB_BENCH_CPU_TIME=1``).
 
 End of input ends the worker. ``descentlab.benchmarks.common.measure_isolated`` drives one
 worker per framework round-robin; see that module for why.
@@ -20,12 +21,12 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sys
-import time
 from typing import Any
 
 from descentlab.allocator import release_free_memory, tune_malloc
-from descentlab.benchmarks import load
+from descentlab.benchmarks import common, load
 from descentlab.benchmarks.common import memory_supported, peak_rss, reset_peak_rss
 
 
@@ -36,6 +37,8 @@ def _answer(payload: dict[str, Any]) -> None:
 
 def serve(benchmark: str, framework: str) -> int:
     tune_malloc()  # as in `descentlab bench`, which starts this worker
+    if os.environ.get(common.CPU_TIME_VARIABLE) == "1":
+        common.use_cpu_time()
     module = load(benchmark)
     warm = module.make_steps([framework], small=True)
     if framework not in warm:
@@ -68,10 +71,10 @@ def serve(benchmark: str, framework: str) -> int:
                 step()
             _answer({})
         elif command == "time":
-            start = time.perf_counter()
+            start = common.CLOCK()
             for _ in range(count):
                 step()
-            _answer({"seconds": (time.perf_counter() - start) / max(count, 1)})
+            _answer({"seconds": (common.CLOCK() - start) / max(count, 1)})
         else:
             _answer({"error": f"unknown command {command!r} (expected memory, run or time)"})
     return 0

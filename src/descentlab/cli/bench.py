@@ -77,6 +77,12 @@ def register(subparsers: Any) -> None:
         f"{BUDGET:g} s each, {QUICK_BUDGET:g} s with --quick)",
     )
     parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="one thread for every framework, timed by CPU time: steady figures on a machine "
+        "that other jobs share (but one core's, not two)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="exit with status 1 when a target is missed (default: report it, exit 0)",
@@ -108,7 +114,12 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     from descentlab import benchmarks
     from descentlab.allocator import tune_malloc
-    from descentlab.benchmarks.common import describe_environment, environment, format_table
+    from descentlab.benchmarks.common import (
+        describe_environment,
+        environment,
+        format_table,
+        use_cpu_time,
+    )
 
     names = benchmarks.available()
     selected = list(dict.fromkeys(args.only or names))
@@ -119,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
             f"{', '.join(map(repr, unknown))}"
         )
     tune_malloc()  # as `descentlab train` runs: freed arrays stay in the process
+    if args.cpu_time:
+        use_cpu_time()
     isolated = not (args.quick or args.no_isolated)
     each = (
         (args.budget / len(selected)) if args.budget else (QUICK_BUDGET if args.quick else BUDGET)
@@ -132,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         where = "in this process, then each framework alone" if isolated else "in this process"
+        if args.cpu_time:
+            where += ", CPU time on one thread"
         print(
             f"{len(selected)} benchmark(s), about {each * len(selected):.0f} s "
             f"({each:g} s each, timed {where})"

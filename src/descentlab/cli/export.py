@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 
 from descentlab.cli import UsageError
+from descentlab.cli.predict import add_checkpoint_argument
 
 FORMATS = {".onnx": "onnx", ".safetensors": "safetensors"}
 
@@ -84,10 +85,5 @@ def register(subparsers) -> None:
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run directory written by train")
     p.add_argument("out", metavar="OUT", help="the file to write (.onnx or .safetensors)")
     p.add_argument("--format", choices=("onnx", "safetensors"), help="default: from OUT's suffix")
-    p.add_argument(
-        "--checkpoint",
-        choices=("auto", "best", "last"),
-        default="auto",
-        help="which weights: the model the run ended with (auto), best.npz or last.npz",
-    )
+    add_checkpoint_argument(p)
     p.set_defaults(func=run_command)

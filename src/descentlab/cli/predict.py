@@ -86,10 +86,15 @@ def register(subparsers) -> None:
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run directory written by train")
     p.add_argument("input", metavar="INPUT", help="inputs: a .csv/.tsv with a header, or .npy")
     p.add_argument("--out", metavar="FILE", help="write .csv or .json here (default: stdout)")
+    add_checkpoint_argument(p)
+    p.set_defaults(func=run_command)
+
+
+def add_checkpoint_argument(p: argparse.ArgumentParser) -> None:
+    """``--checkpoint auto|best|last``, shared by predict and export."""
     p.add_argument(
         "--checkpoint",
         choices=("auto", "best", "last"),
         default="auto",
         help="which weights: the model the run ended with (auto), best.npz or last.npz",
     )
-    p.set_defaults(func=run_command)

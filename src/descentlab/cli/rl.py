@@ -15,6 +15,8 @@ from typing import Any
 
 from descentlab.cli import UsageError
 from descentlab.cli.algo_runs import progress_bar, run_dir_for, say, write_run
+from descentlab.rl.reinforce import BASELINES
+from descentlab.rl.tabular import METHODS
 
 # per environment: (episodes, alpha, gamma, epsilon start, end, decay episodes)
 TABULAR_DEFAULTS = {
@@ -213,9 +215,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for name, title in (("frozenlake", "FrozenLake-v1 (4x4)"), ("cliff", "CliffWalking-v1")):
         episodes, alpha, gamma, eps, eps_end, decay = TABULAR_DEFAULTS[name]
         q = envs.add_parser(name, help=f"a Q-table on {title}")
-        q.add_argument(
-            "--method", choices=("q_learning", "sarsa"), default="q_learning", help="TD update"
-        )
+        q.add_argument("--method", choices=METHODS, default="q_learning", help="TD update")
         q.add_argument("--episodes", type=_positive(int), default=episodes)
         q.add_argument("--alpha", type=float, default=alpha, help="learning rate")
         q.add_argument("--gamma", type=float, default=gamma, help="discount")
@@ -239,6 +239,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("--lr", type=_positive(float), default=1e-2, help="policy learning rate")
     c.add_argument("--value-lr", type=_positive(float), default=1e-2, help="baseline's rate")
     c.add_argument("--gamma", type=float, default=0.99, help="discount")
-    c.add_argument("--baseline", choices=("value", "none"), default="value")
+    c.add_argument("--baseline", choices=BASELINES, default="value")
     _common(c)
     p.set_defaults(func=run_command)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from descentlab.cli import UsageError
 from descentlab.cli.algo_runs import run_dir_for, say, write_run
+from descentlab.tree import CRITERIA
 
 if TYPE_CHECKING:
     from descentlab.tree import DecisionTreeClassifier
@@ -118,7 +119,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "tree", help="a CART classification tree (Gini or entropy)", description=__doc__
     )
     p.add_argument("--dataset", choices=DATASETS, default="iris")
-    p.add_argument("--criterion", choices=("gini", "entropy"), default="gini")
+    p.add_argument("--criterion", choices=CRITERIA, default="gini")
     p.add_argument("--max-depth", type=int, default=3, help="deepest leaf (default 3)")
     p.add_argument("--min-samples-split", type=int, default=2)
     p.add_argument("--min-samples-leaf", type=int, default=1)

@@ -71,8 +71,13 @@ def show(page: str = "home", *, width: str | int = "100%", height: int = 720, **
         width, height: the frame's size (CSS width, pixels of height).
         settings: query parameters for the page, e.g. a link's settings.
     """
-    from IPython.display import IFrame
-
+    try:
+        from IPython.display import IFrame
+    except ImportError:
+        raise ImportError(
+            "show: needs IPython, i.e. a Jupyter notebook (pip install jupyterlab); outside "
+            "one, descentlab.lab.url(page) gives the page's address"
+        ) from None
     return IFrame(url(page, **settings), width=width, height=height)
 
 

@@ -165,20 +165,20 @@ class TDAgent:
         terminated = False
         for _ in range(max_steps):
             s2, r, terminated, truncated, _ = env.step(a)
-            a2 = self.act(s2, eps)
-            if terminated:
-                target = r
-            elif self.method == "q_learning":
-                target = r + self.gamma * self.Q[s2].max()
+            if self.method == "sarsa":  # SARSA's target needs the next action first
+                a2 = self.act(s2, eps)
+                bootstrap = self.Q[s2, a2]
             else:
-                target = r + self.gamma * self.Q[s2, a2]
+                bootstrap = self.Q[s2].max()
+            target = r if terminated else r + self.gamma * bootstrap
             self.Q[s, a] += self.alpha * (target - self.Q[s, a])
             states.append(s2)
             actions.append(a)
             rewards.append(r)
             if terminated or truncated:
                 break
-            s, a = s2, a2
+            # Q-learning picks its next action after the update, with the Q just learned
+            s, a = s2, (a2 if self.method == "sarsa" else self.act(s2, eps))
         self.episodes_done += 1
         return Episode(
             np.array(states), np.array(actions), np.array(rewards, dtype=float), terminated, eps

@@ -360,7 +360,7 @@ class Checkpoint(Callback):
         self._pending_best = None
 
     def on_epoch_end(self, loop, logs: dict[str, Any]) -> None:
-        from descentlab.train.checkpoint import checkpoint_payload, save_checkpoint
+        from descentlab.train.checkpoint import checkpoint_payload, copy_atomic, save_checkpoint
 
         improved = False
         if self.save_best:
@@ -375,10 +375,10 @@ class Checkpoint(Callback):
             save_checkpoint(self.last_path, loop)
             self._saved_epoch = loop.epoch
             if improved:
-                # The same bytes: copy rather than build and sync a second file.
-                _copy_atomic(self.last_path, self.best_path)
+                # The same bytes: link or copy rather than build and sync a second file.
+                copy_atomic(self.last_path, self.best_path)
             if self.keep_all:
-                _copy_atomic(self.last_path, self.directory / f"epoch_{loop.epoch:04d}.npz")
+                copy_atomic(self.last_path, self.directory / f"epoch_{loop.epoch:04d}.npz")
 
     def _flush_best(self) -> None:
         if self._pending_best is not None:
@@ -402,21 +402,6 @@ class Checkpoint(Callback):
         return f"Checkpoint({str(self.directory)!r}, every={self.every}, monitor={self.monitor!r})"
 
 
-def _copy_atomic(src: Path, dst: Path) -> None:
-    """Copy ``src`` to ``dst`` through a temporary file and a rename (never half-written)."""
-    import os
-    import shutil
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=dst.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def _dead_relu_fractions(model, x) -> dict[str, float]:

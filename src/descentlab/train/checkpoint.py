@@ -114,7 +114,7 @@ def save_checkpoint(path: str | Path, loop) -> None:
     """
     path = Path(path)
     if path.name == LAST and path.is_file() and _is_sound(path):
-        keep_previous(path, path.with_name(PREVIOUS))
+        copy_atomic(path, path.with_name(PREVIOUS))
     write_payload(path, checkpoint_payload(loop))
     if path.name == LAST:
         _written[path.resolve()] = _stamp(path)
@@ -141,12 +141,18 @@ def _is_sound(path: Path) -> bool:
     return True
 
 
-def keep_previous(src: Path, dst: Path) -> None:
-    """Make ``dst`` the file ``src`` is now, atomically (a link renamed over ``dst``)."""
+def copy_atomic(src: str | Path, dst: str | Path) -> None:
+    """Make ``dst`` the file ``src`` is now, atomically: a hard link (nothing copied) where the
+    file system has them, else a copy, under a temporary name renamed over ``dst``.
+
+    Checkpoints are replaced by renames, never rewritten in place, so a link stays the old
+    bytes when ``src`` is saved again.
+    """
+    src, dst = Path(src), Path(dst)
     import shutil
     import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=src.suffix, dir=src.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=src.suffix, dir=dst.parent)
     os.close(fd)
     try:
         os.remove(tmp)
@@ -253,6 +259,7 @@ class SavedCheckpoint:
             raise CheckpointError(
                 f"{self.path}: the saved weights do not fit this model ({first})"
             ) from None
+        _check_groups(self.path, loop.optimizer.param_groups, self.optimizer_state["param_groups"])
         try:
             loop.optimizer.load_state_dict(self.optimizer_state)
         except (ValueError, KeyError, TypeError) as exc:
@@ -282,6 +289,43 @@ class SavedCheckpoint:
                         ) from None
                     del saved[i]
                     break
+
+
+def _same_kind(current: Any, saved: Any) -> bool:
+    def number(v: Any) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool)
+
+    if isinstance(current, bool):
+        return isinstance(saved, bool)
+    if number(current):
+        return number(saved)
+    if isinstance(current, tuple | list):
+        return (
+            isinstance(saved, tuple | list)
+            and len(saved) == len(current)
+            and all(_same_kind(c, v) for c, v in zip(current, saved, strict=True))
+        )
+    if current is None:
+        return saved is None or number(saved)
+    return isinstance(saved, type(current))
+
+
+def _check_groups(path: Path, groups: list[dict], saved_groups: list[dict]) -> None:
+    """The saved optimiser options have this optimiser's names and kinds of values, so a
+    tampered group is refused here rather than by a TypeError in the first step."""
+    for i, (group, saved) in enumerate(zip(groups, saved_groups, strict=False)):
+        want, got = set(group) - {"params"}, set(saved) - {"params"}
+        if want != got:
+            raise CheckpointError(
+                f"{path}: the optimizer state's group {i} lacks or adds option(s) "
+                f"{sorted(want ^ got)} (this optimizer has {sorted(want)})"
+            )
+        for key in sorted(want):
+            if not _same_kind(group[key], saved[key]):
+                raise CheckpointError(
+                    f"{path}: the optimizer option {key!r} of group {i} is {saved[key]!r} "
+                    f"(expected a value like {group[key]!r})"
+                )
 
 
 def resolve_checkpoint(path: str | Path) -> Path:

@@ -48,7 +48,7 @@ def layout() -> Any:
                         ),
                         wide=True,
                     ),
-                    w.control("Read at x", w.number_input(f"{_P}-x", 2.0, step=0.1)),
+                    w.control("Read at x", w.number_input(f"{_P}-x", 2.0)),
                 ],
                 className="lab-controls",
             ),
@@ -61,7 +61,7 @@ def layout() -> Any:
             html.H3("Dying ReLU: the same network with ReLU and with Leaky ReLU"),
             html.Div(
                 [
-                    w.control("Learning rate (SGD)", w.number_input(f"{_P}-lr", 4.0, step=0.1)),
+                    w.control("Learning rate (SGD)", w.number_input(f"{_P}-lr", 4.0)),
                     w.control("Epochs", w.number_input(f"{_P}-epochs", 20, step=1)),
                     w.button(f"{_P}-train", "Train both", primary=True),
                 ],

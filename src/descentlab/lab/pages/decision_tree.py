@@ -62,7 +62,7 @@ def layout() -> Any:
                         wide=True,
                     ),
                     w.control("Min samples per leaf", w.number_input(f"{_P}-leaf", 1, step=1)),
-                    w.control("Noise", w.number_input(f"{_P}-noise", 0.25, step=0.05)),
+                    w.control("Noise", w.number_input(f"{_P}-noise", 0.25)),
                 ],
                 className="lab-controls",
             ),

@@ -38,7 +38,7 @@ START = [2.0, 1.0, 0.1, -1.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0]
 def layout() -> Any:
     logit_boxes = [
         html.Div(
-            w.control(f"z{i + 1}", w.number_input(f"{_P}-z{i}", START[i], step=0.1)),
+            w.control(f"z{i + 1}", w.number_input(f"{_P}-z{i}", START[i])),
             id=f"{_P}-z{i}-box",
         )
         for i in range(N)
