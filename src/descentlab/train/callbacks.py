@@ -402,8 +402,6 @@ class Checkpoint(Callback):
         return f"Checkpoint({str(self.directory)!r}, every={self.every}, monitor={self.monitor!r})"
 
 
-
-
 def _dead_relu_fractions(model, x) -> dict[str, float]:
     """Fraction of each ReLU layer's units that output 0 for every example of ``x``.
 
