@@ -4,13 +4,12 @@ import numpy as np
 import pytest
 
 import descentlab as dl
+from descentlab import registry
 from descentlab.data import (
-    DATASETS,
     DataLoader,
     blobs,
     circles,
     digits,
-    load_dataset,
     moons,
     spirals,
     train_val_test_split,
@@ -87,9 +86,9 @@ def test_dataset_errors_name_the_argument():
         moons(n=0)
     with pytest.raises(ValueError, match=r"Invalid noise: -1"):
         xor(n=8, noise=-1)
-    with pytest.raises(ValueError, match=r"Unknown dataset: 'mnist' \(allowed: blobs, circles"):
-        load_dataset("mnist")
-    assert set(DATASETS) == {"xor", "moons", "circles", "spirals", "blobs", "digits"}
+    with pytest.raises(ValueError, match=r"^dataset: expected one of xor, moons, circles, "):
+        registry.datasets.build("mnist")
+    assert "digits" in registry.datasets and "DIGITS" in registry.datasets
 
 
 def test_seed_none_draws_from_the_library_generator():

@@ -98,18 +98,14 @@ def test_every_activation_and_layer_of_nn_has_a_translation():
 
 
 def _names(kind: str) -> list[str]:
-    """The registry's model or activation names (the one table, wherever it lives)."""
-    try:
-        from descentlab import registry
-    except ImportError:
-        from descentlab.train import registry
+    """The registry's model or activation names."""
+    from descentlab import registry
 
-        return list(getattr(registry, kind.upper()))
-    return list(getattr(registry, kind).names())
+    return registry.BY_KIND[kind].names()
 
 
-@pytest.mark.parametrize("activation", _names("activations"))
-@pytest.mark.parametrize("model", _names("models"))
+@pytest.mark.parametrize("activation", _names("activation"))
+@pytest.mark.parametrize("model", _names("model"))
 def test_every_model_the_config_can_build_exports(model, activation):
     from descentlab.train.config import load_config
     from descentlab.train.experiment import build_model

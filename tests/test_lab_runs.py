@@ -215,3 +215,23 @@ def test_cancelled_is_visible_to_the_body_so_it_can_clean_up(manager):
     manager.wait(A, "clean", lambda f: f.step > 5, LONG)
     manager.stop(A, "clean")
     assert cleaned.wait(LONG)
+
+
+def test_working_body_and_a_per_run_frame_interval(manager):
+    class Job:
+        def __call__(self, control: Control) -> None:
+            for _ in range(10**9):
+                control.checkpoint()
+                control.publish(lambda: control.step)
+
+    job = Job()
+    manager.start(A, "job", job, playing=False, frame_interval=30.0)
+    frame = manager.wait(A, "job", lambda f: not f.working, LONG)
+    assert frame.state == "paused" and manager.body(A, "job") is job
+    manager.step(A, "job", 5)
+    assert manager.frame(A, "job").working or manager.frame(A, "job").step == 5
+    frame = manager.wait(A, "job", lambda f: not f.working and f.step == 5, LONG)
+    # With 30 s between frames, only the first offer and the one flushed on parking are built.
+    assert frame.data == 5 and frame.seq == 2
+    with pytest.raises(RunError, match="The frame interval must be a number of seconds"):
+        manager.start(A, "job", job, frame_interval=0)

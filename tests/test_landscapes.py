@@ -115,7 +115,7 @@ def test_ravine_is_parameterised_and_names_are_checked():
         L.get_surface("bowl", a=2)
     with pytest.raises(ValueError, match=r"Invalid steps: -1 \(expected 0 <= steps <= 100000\)"):
         L.descend(L.get_surface("bowl"), (1.0, 1.0), steps=-1)
-    with pytest.raises(ValueError, match="Unknown optimizer: 'lbfgs'"):
+    with pytest.raises(ValueError, match=r"^optimizer: expected one of sgd, .*, got 'lbfgs'"):
         L.descend(L.get_surface("bowl"), (1.0, 1.0), "lbfgs")
 
 

@@ -26,7 +26,6 @@ from descentlab.tensor import Tensor
 
 __all__ = [
     "LOSSES_1D",
-    "OPTIMIZERS",
     "SURFACES",
     "Loss1D",
     "Surface",
@@ -375,57 +374,20 @@ def value_and_grad(fn: Callable[..., Tensor], point: Sequence[float]) -> tuple[f
     return out.item(), np.array(grads, dtype=DTYPE)
 
 
-# name -> (optimiser class name, fixed options, options a user may set, their defaults)
-OPTIMIZERS: dict[str, dict[str, Any]] = {
-    "sgd": {"title": "SGD", "cls": "SGD", "fixed": {}, "defaults": {"lr": 0.01}},
-    "momentum": {
-        "title": "Momentum",
-        "cls": "SGD",
-        "fixed": {},
-        "defaults": {"lr": 0.01, "momentum": 0.9},
-    },
-    "nesterov": {
-        "title": "Nesterov",
-        "cls": "SGD",
-        "fixed": {"nesterov": True},
-        "defaults": {"lr": 0.01, "momentum": 0.9},
-    },
-    "adagrad": {"title": "AdaGrad", "cls": "Adagrad", "fixed": {}, "defaults": {"lr": 0.5}},
-    "rmsprop": {
-        "title": "RMSprop",
-        "cls": "RMSprop",
-        "fixed": {},
-        "defaults": {"lr": 0.05, "alpha": 0.9},
-    },
-    "adam": {
-        "title": "Adam",
-        "cls": "Adam",
-        "fixed": {},
-        "defaults": {"lr": 0.1, "betas": (0.9, 0.999)},
-    },
-    "adamw": {
-        "title": "AdamW",
-        "cls": "AdamW",
-        "fixed": {},
-        "defaults": {"lr": 0.1, "betas": (0.9, 0.999), "weight_decay": 0.01},
-    },
-}
-
-
 def make_optimizer(name: str, params: Sequence[Any], **options: Any) -> Any:
-    """A :mod:`descentlab.optim` optimiser from its registry name.
+    """A :mod:`descentlab.optim` optimiser by its name in :data:`descentlab.registry.optimizers`.
 
-    ``"momentum"`` is ``SGD(momentum=...)`` (heavy ball), ``"nesterov"`` is
-    ``SGD(momentum=..., nesterov=True)``; the others are the classes of the same name.
-    ``options`` override the entry's defaults (``OPTIMIZERS[name]["defaults"]``).
+    ``"momentum"`` is ``SGD(momentum=0.9)`` (heavy ball), ``"nesterov"`` is
+    ``SGD(momentum=0.9, nesterov=True)``; the others are the classes of the same name. The
+    defaults are the entry's ``"surface"`` preset (learning rates that suit these 2-D
+    surfaces, e.g. Adam at 0.1); ``options`` override them.
     """
-    from descentlab import optim
+    from descentlab import registry  # the name table sits above this module
 
-    if name not in OPTIMIZERS:
-        raise _unknown("optimizer", name, list(OPTIMIZERS))
-    entry = OPTIMIZERS[name]
-    kwargs = {**entry["defaults"], **options, **entry["fixed"]}
-    return getattr(optim, entry["cls"])(list(params), **kwargs)
+    entry = registry.optimizers.get(name)
+    return registry.optimizers.build(
+        entry.name, list(params), **{**entry.presets.get("surface", {}), **options}
+    )
 
 
 @dataclass
@@ -464,7 +426,7 @@ def descend(
         fn: a :class:`Surface`, a :class:`Loss1D` or any elementwise function of Tensors (one
             per coordinate of ``start``, each of shape (1,)); its output is summed to a scalar.
         start: the starting point.
-        optimizer: a name in :data:`OPTIMIZERS` (with ``options`` such as ``lr``,
+        optimizer: a name in ``descentlab.registry.optimizers`` (with ``options`` such as ``lr``,
             ``momentum``), or a function ``params -> optimiser`` (any :mod:`descentlab.optim`
             optimiser, e.g. ``lambda ps: SGD(ps, lr=0.1, dampening=0.9, momentum=0.9)``).
         steps: number of optimiser steps, 0..100000.
@@ -526,7 +488,8 @@ def descend_many(
         fn: an elementwise function of one Tensor per coordinate (a :class:`Surface`).
         start: the common starting point.
         optimizers: ``{label: options}``; ``options["optimizer"]`` names the optimiser in
-            :data:`OPTIMIZERS` (default: the label itself), the rest are its options, e.g.
+            ``descentlab.registry.optimizers`` (default: the label itself), the rest are its
+            options, e.g.
             ``{"adam": {"lr": 0.1}, "slow sgd": {"optimizer": "sgd", "lr": 1e-3}}``.
         steps, limit: as in :func:`descend`; a run that diverges stops alone.
 

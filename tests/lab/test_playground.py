@@ -15,6 +15,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 READY = "#playground-metrics:has-text('loss')"
+WAIT = 30  # seconds: generous, for a loaded machine
 LOSSES = re.compile(r"train loss (\S+), test loss ([^,\s]+)")
 
 
@@ -46,8 +47,10 @@ def test_two_sessions_play_at_once_and_both_advance(lab, lab_url):
     other_context = page.context.browser.new_context()
     other = other_context.new_page()
     try:
-        _open(page, lab_url + "/playground?dataset=circles&hidden=8,8")
-        _open(other, lab_url + "/playground?dataset=circles&hidden=8,8")
+        # 1000 epochs: neither run may finish (and Play restart it) before the other is read
+        setup = "/playground?dataset=circles&hidden=8,8&epochs=1000"
+        _open(page, lab_url + setup)
+        _open(other, lab_url + setup)
         assert _epoch(page) == 0 and _epoch(other) == 0
         start = time.monotonic()
         page.click("#playground-play")
@@ -64,7 +67,11 @@ def test_two_sessions_play_at_once_and_both_advance(lab, lab_url):
         print(f"\nEpoch 200 passed after {passed['first']:.1f} s and {passed['second']:.1f} s")
         # Each page shows its own run: pausing one leaves the other playing.
         page.click("#playground-play")
-        lab.wait_for(lambda: page.inner_text("#playground-play") == "Play")
+        lab.wait_for(lambda: page.inner_text("#playground-play") == "Play", timeout=WAIT)
+        for _ in range(2):  # the first wait lets the paused run's last frame arrive
+            paused, mark = _epoch(page), _epoch(other)
+            lab.wait_for(lambda m=mark: _epoch(other) > m + 20, timeout=120, interval=0.2)
+        assert _epoch(page) == paused
     finally:
         other_context.close()
 
@@ -80,15 +87,18 @@ def test_diagram_and_an_edited_weight_move_the_boundary(lab):
     before = lab.traces("playground-boundary")[0]["z"]
     k = edges["customdata"].index([0, 0, 2])  # from x1*x2 to neuron 1 of layer 1
     lab.click_at("playground-diagram", edges["x"][k], edges["y"][k])
-    lab.wait_for(lambda: "from x1*x2 to neuron 1 of layer 1" in lab.text("playground-edge-label"))
+    lab.wait_for(
+        lambda: "from x1*x2 to neuron 1 of layer 1" in lab.text("playground-edge-label"),
+        timeout=WAIT,
+    )
     page.fill("#playground-weight", "6")
     page.press("#playground-weight", "Enter")
-    after = lab.wait_for_change(lambda: lab.traces("playground-boundary")[0]["z"], before)
+    after = lab.wait_for_change(lambda: lab.traces("playground-boundary")[0]["z"], before, WAIT)
     assert after != before and _epoch(page) == 0
-    lab.wait_for(lambda: "weights edited by hand" in lab.text("playground-metrics"))
+    lab.wait_for(lambda: "weights edited by hand" in lab.text("playground-metrics"), timeout=WAIT)
     # A control writes the whole set-up into the address.
     page.click("#playground-add-layer")
-    lab.wait_for(lambda: "hidden=3,3" in page.url)
+    lab.wait_for(lambda: "hidden=3,3" in page.url, timeout=WAIT)
     assert "features=x1,x2,x1*x2" in page.url.replace("%2A", "*").replace("%2C", ",")
 
 
@@ -103,7 +113,7 @@ def test_show_code_prints_a_program_that_gives_the_pages_loss(lab, tmp_path):
     lab.wait_for(lambda: lab.text("playground-epoch") == "Epoch 20 of 20", timeout=60)
     shown = LOSSES.search(lab.text("playground-metrics")).groups()
     page.click("#playground-show-code")
-    code = lab.wait_for(lambda: page.inner_text("#playground-code").strip())
+    code = lab.wait_for(lambda: page.inner_text("#playground-code").strip(), timeout=WAIT)
     assert "fit(" in code and "epochs=20" in code
     script = tmp_path / "playground_run.py"
     script.write_text(code)
@@ -126,4 +136,4 @@ def test_divergence_stops_the_run_and_says_where(lab):
     assert re.search(r"Training diverged at epoch \d+", message)
     assert re.search(r"the (weights|biases) of (hidden layer \d|the output layer)", message)
     assert "Lower the learning rate" in message and "Error" not in message
-    lab.wait_for(lambda: page.inner_text("#playground-play") == "Play")
+    lab.wait_for(lambda: page.inner_text("#playground-play") == "Play", timeout=WAIT)

@@ -13,10 +13,9 @@ from __future__ import annotations
 import argparse
 import csv
 import math
-from pathlib import Path
 
 from descentlab.cli import UsageError
-from descentlab.cli.train import add_config_arguments, fresh_run_dir, load_cli_config, user_errors
+from descentlab.cli.train import add_config_arguments, load_cli_config, output_dir, user_errors
 
 #: Short names accepted by --vary, and the config keys they stand for.
 ALIASES = {
@@ -77,18 +76,13 @@ def run_command(args: argparse.Namespace) -> int:
     shown = args.vary.partition("=")[0].strip()
     configs = {v: load_cli_config(args.config, args.overrides, [f"{key}={v}"]) for v in values}
     first = next(iter(configs.values()))
-    out = (
-        Path(args.out)
-        if args.out
-        else fresh_run_dir(Path("runs") / f"{first['name']}-compare-{key.split('.')[-1]}")
-    )
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args.out, f"{first['name']}-compare-{key.split('.')[-1]}")
     console = Console()
     progress = first["train"]["progress"] and not args.no_progress
     results = {}
     for value, cfg in configs.items():
         label = str(value)
-        console.print(f"[bold]{shown} = {label}[/]", highlight=False)
+        console.print(f"[bold]{shown} = {label}[/]  {lr_source(cfg)}", highlight=False)
         with user_errors():
             results[label] = run(cfg, None, progress=progress, console=console)
         results[label].history.to_csv(out / f"history_{_slug(shown)}_{_slug(label)}.csv")
@@ -136,6 +130,17 @@ def run_command(args: argparse.Namespace) -> int:
     )
     console.print(f"table: {out / 'compare.csv'}  plot: {plot}", markup=False, highlight=False)
     return 0
+
+
+def lr_source(cfg: dict) -> str:
+    """Which lr a run uses and why: the config's, or the optimiser's usual default."""
+    from descentlab import registry
+
+    lr = cfg["optim"].get("lr")
+    if lr is not None:
+        return f"(lr {lr:g}, set in the config)"
+    name = cfg["optim"]["name"]
+    return f"(lr {registry.optimizers.defaults(name)['lr']:g}, {name}'s usual default)"
 
 
 def _num(v, fmt: str) -> str:

@@ -6,6 +6,9 @@ import argparse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from descentlab.cli import typed
+    from descentlab.registry import Param
+
     parser = subparsers.add_parser(
         "gradcheck",
         help="check every op's backward against finite differences",
@@ -13,10 +16,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "differences in float64 on random inputs, and print one row per op.",
     )
     parser.add_argument("--only", nargs="+", metavar="OP", help="check only these ops")
-    parser.add_argument("--eps", type=float, default=1e-6, help="finite-difference step")
-    parser.add_argument("--atol", type=float, default=1e-5)
-    parser.add_argument("--rtol", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=0, help="seed for the random inputs")
+    parser.add_argument(
+        "--eps",
+        type=typed(Param("--eps", "float", gt=0, le=1)),
+        default=1e-6,
+        help="finite-difference step, in (0, 1] (default 1e-6)",
+    )
+    tolerance = typed(Param("tolerance", "float", ge=0))
+    parser.add_argument("--atol", type=tolerance, default=1e-5, help="absolute tolerance >= 0")
+    parser.add_argument("--rtol", type=tolerance, default=1e-3, help="relative tolerance >= 0")
+    parser.add_argument(
+        "--seed",
+        type=typed(Param("--seed", "int", ge=0, le=2**32 - 1)),
+        default=0,
+        help="seed for the random inputs (an integer >= 0)",
+    )
     parser.set_defaults(func=run)
 
 

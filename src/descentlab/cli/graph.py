@@ -88,17 +88,21 @@ def run(args: argparse.Namespace) -> int:
     except graph.ExpressionError as exc:
         raise UsageError(str(exc)) from None
     traced = graph.trace(parsed)
-    _write_outputs(args, traced)
+    written = _write_outputs(args, traced)
     print(_report(args.expression, parsed, traced, values))
+    for flag, path in written:
+        print(f"wrote {flag[2:].upper()}: {path}")
     return 0
 
 
-def _write_outputs(args: argparse.Namespace, traced: Any) -> None:
+def _write_outputs(args: argparse.Namespace, traced: Any) -> list[tuple[str, Path]]:
+    """Write the files asked for; returns ``(flag, path)`` of each one written."""
     outputs = [
         ("--dot", args.dot, traced.to_dot),
         ("--svg", args.svg, traced.to_svg),
         ("--json", args.json, lambda: json.dumps(_strict(traced.to_dict()), indent=1) + "\n"),
     ]
+    written = []
     for flag, path, render in outputs:
         if path is None:
             continue
@@ -106,6 +110,8 @@ def _write_outputs(args: argparse.Namespace, traced: Any) -> None:
             path.write_text(render(), encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot write {flag} {path}: {exc.strerror or exc}") from None
+        written.append((flag, path))
+    return written
 
 
 def _strict(data: Any) -> Any:

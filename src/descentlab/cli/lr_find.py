@@ -8,16 +8,15 @@ is left as it was (the sweep is undone).
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from descentlab.cli import UsageError
-from descentlab.cli.train import add_config_arguments, fresh_run_dir, load_cli_config, user_errors
+from descentlab.cli.train import add_config_arguments, load_cli_config, output_dir, user_errors
 
 
 def run_command(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from descentlab.train.experiment import build_experiment, resolved_lr
+    from descentlab.train.experiment import build_checked, resolved_lr
     from descentlab.train.lr_find import lr_find
     from descentlab.viz import plot_lr_find
 
@@ -26,14 +25,9 @@ def run_command(args: argparse.Namespace) -> int:
             f"--start-lr/--end-lr: expected 0 < start < end, got {args.start_lr:g} and "
             f"{args.end_lr:g}"
         )
-    if args.steps < 3:
-        raise UsageError(f"--steps: expected an integer >= 3, got {args.steps}")
     cfg = resolved_lr(load_cli_config(args.config, args.overrides))
     with user_errors():
-        try:
-            exp = build_experiment(cfg)
-        except (ValueError, TypeError) as exc:
-            raise UsageError(f"invalid config: {exc}") from None
+        exp = build_checked(cfg)
     result = lr_find(
         exp.model,
         exp.loss_fn,
@@ -43,8 +37,7 @@ def run_command(args: argparse.Namespace) -> int:
         end_lr=args.end_lr,
         num_steps=args.steps,
     )
-    out = Path(args.out) if args.out else fresh_run_dir(Path("runs") / f"{cfg['name']}-lr-find")
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args.out, f"{cfg['name']}-lr-find")
     plot = out / "lr_find.png"
     plot_lr_find(result, plot, title=f"{cfg['name']}: lr finder ({cfg['optim']['name']})")
     with open(out / "lr_find.csv", "w") as f:
@@ -72,15 +65,27 @@ DESCRIPTION = (
 )
 
 
+MAX_STEPS = 100_000
+
+
 def register(subparsers) -> None:
+    from descentlab.cli import typed
+    from descentlab.registry import Param
+
+    lr = typed(Param("lr", "float", gt=0, le=1e6))
     p = subparsers.add_parser(
         "lr-find",
         help="find a learning rate with an exponential sweep (the lr range test)",
         description=DESCRIPTION,
     )
     add_config_arguments(p)
-    p.add_argument("--start-lr", type=float, default=1e-7, help="first lr (default 1e-7)")
-    p.add_argument("--end-lr", type=float, default=10.0, help="last lr (default 10)")
-    p.add_argument("--steps", type=int, default=100, help="mini-batches to sweep (default 100)")
+    p.add_argument("--start-lr", type=lr, default=1e-7, help="first lr (default 1e-7)")
+    p.add_argument("--end-lr", type=lr, default=10.0, help="last lr (default 10)")
+    p.add_argument(
+        "--steps",
+        type=typed(Param("steps", "int", ge=3, le=MAX_STEPS)),
+        default=100,
+        help=f"mini-batches to sweep, 3 to {MAX_STEPS:,} (default 100)",
+    )
     p.add_argument("--out", metavar="DIR", help="where to write lr_find.png/csv")
     p.set_defaults(func=run_command)

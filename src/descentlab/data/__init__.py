@@ -2,12 +2,9 @@
 features), the 8x8 digits, seeded splits and a DataLoader."""
 
 from descentlab.data.datasets import (
-    DATASET_HELP,
-    DATASETS,
     blobs,
     circles,
     digits,
-    load_dataset,
     moons,
     spirals,
     xor,
@@ -17,8 +14,6 @@ from descentlab.data.plane import FEATURES, PlaneFeatures, multi_gaussian, plane
 from descentlab.data.splits import Splits, train_val_test_split
 
 __all__ = [
-    "DATASETS",
-    "DATASET_HELP",
     "DataLoader",
     "FEATURES",
     "PlaneFeatures",
@@ -26,7 +21,6 @@ __all__ = [
     "blobs",
     "circles",
     "digits",
-    "load_dataset",
     "moons",
     "multi_gaussian",
     "plane",

@@ -1,5 +1,8 @@
 """Small classification datasets: toy 2-D problems and scikit-learn's 8x8 digits.
 
+Their names, parameters and help for configs, the CLI and the lab are in
+:data:`descentlab.registry.datasets`.
+
 Every generator returns ``(X, y)``: ``X`` of shape ``(n, n_features)`` (float32 unless
 ``dtype`` says otherwise) and ``y`` of shape ``(n,)`` holding int64 class indices. The same
 ``seed`` always gives the same arrays; ``seed=None`` draws a seed from the library generator
@@ -183,39 +186,3 @@ def digits(
     if image:
         X = X.reshape(-1, 1, 8, 8)
     return _out(X, y, dtype)
-
-
-def _digits(n: int | None = None, noise: float = 0.0, seed: int | None = 0, **kw):
-    # Registry adapter: digits has no noise or seed of its own; they are accepted and ignored
-    # so that every dataset can be called with the same keyword arguments.
-    return digits(n=n, **kw)
-
-
-DATASETS: dict[str, object] = {
-    "xor": xor,
-    "moons": moons,
-    "circles": circles,
-    "spirals": spirals,
-    "blobs": blobs,
-    "digits": _digits,
-}
-"""Dataset generators keyed by name (the names used by configs, the CLI and the lab)."""
-
-DATASET_HELP: dict[str, str] = {
-    "xor": "XOR of two bits: the four corners of the unit square (noise blurs them)",
-    "moons": "two interleaving half circles",
-    "circles": "a circle inside a circle",
-    "spirals": "interleaved spiral arms, one per class",
-    "blobs": "Gaussian clusters",
-    "digits": "scikit-learn's 8x8 handwritten digits (1,797 images, 10 classes)",
-}
-
-
-def load_dataset(name: str, **kwargs) -> tuple[np.ndarray, np.ndarray]:
-    """Build a dataset by registry name, e.g. ``load_dataset("moons", n=500, noise=0.2)``."""
-    try:
-        fn = DATASETS[name]
-    except KeyError:
-        allowed = ", ".join(sorted(DATASETS))
-        raise ValueError(f"Unknown dataset: {name!r} (allowed: {allowed})") from None
-    return fn(**kwargs)

@@ -34,6 +34,14 @@ thread), ``max_runs_per_session`` per session (the least recently seen one is st
 room), ``max_steps`` units and ``max_seconds`` of unpaused time per run, and ``idle_seconds``:
 a run that nobody has read or controlled for that long is stopped and forgotten.
 
+A page's side, in three callbacks: one starts the run (``MANAGER.start(sid, name, body,
+playing=False)``) and forwards Play / Pause / Step / Reset; a ``dcc.Interval`` callback reads
+``MANAGER.frame(sid, name)``, returns ``dash.no_update`` when ``frame.seq`` is the one it drew
+and ``dash.Patch`` updates otherwise, and polls often while ``frame.working`` and rarely
+otherwise (a page that stops polling for ``idle_seconds`` loses its run); edits of a paused
+run's objects go through :meth:`RunManager.edit`. Start a callable object as the body to reach
+its state later with :meth:`RunManager.body` (the Playground does: its ``Training``).
+
 :data:`MANAGER` is the process's one manager; every page uses it.
 """
 
@@ -260,7 +268,8 @@ class _Run:
             self.cancel_reason = "The run was stopped because nobody looked at it."
 
     def snapshot(self) -> Frame:
-        working = self.state == "playing" or (self.state == "paused" and not self.parked)
+        busy = self.credit > 0 or not self.parked
+        working = self.state == "playing" or (self.state == "paused" and busy)
         return Frame(self.seq, self.step, self.state, self.data, self.message, working)
 
     # ---------------------------------------------------------------------- the thread
@@ -303,7 +312,7 @@ class RunManager:
     def __init__(
         self,
         *,
-        max_runs: int = 16,
+        max_runs: int = 32,
         max_runs_per_session: int = 4,
         max_steps: int = 100_000,
         max_seconds: float = 600.0,

@@ -1,261 +1,284 @@
-"""Experiment configs: a TOML schema with defaults, ``--set key=value`` overrides, validation.
+"""Experiment configs: a TOML schema generated from the registry, ``--set key=value``
+overrides, and one validation (pydantic v2) with one message shape.
 
-A config is a dict of sections. Every key, its type, default and allowed values are in
-:data:`SCHEMA`; an unknown key, a wrong type, a value out of range or an unknown name raises
-:class:`ConfigError` with one line naming the key, what is allowed and what was given. With no
-file, :data:`DEFAULT_CONFIG` is the default example: an MLP 64-128-64-10 (ReLU) on the 8x8 digits,
-Adam with lr 1e-3, batch 32.
+A config is a dict of sections. :data:`SCHEMA` holds every key as a
+:class:`~descentlab.registry.Param` (type, default, bounds, help): the ``name`` of
+``[data]``, ``[model]``, ``[optim]`` and ``[schedule]`` is a name in the matching registry and
+the other keys of those sections are the parameters its entries take; ``[train]``,
+``[early_stopping]``, ``[clip]`` and ``[checkpoint]`` are the experiment's own. A pydantic model
+is generated from the schema and checks a whole config at once (strict types: ``1`` is not
+``true``, ``2.5`` is not an integer); every mistake becomes :class:`ConfigError` with one line:
+the key, what is allowed, what was given. ``descentlab config`` prints the schema and
+``docs/config.md`` is generated from it (:func:`markdown`).
 
->>> cfg = load_config(None, ["optim.name=sgd", "train.batch_size=full"])
+With no file, :data:`DEFAULT_CONFIG` is the default example: an MLP 64-128-64-10 (ReLU) on the
+8x8 digits, Adam with lr 1e-3, batch 32.
+
+>>> cfg = load_config(None, ["optim.name=SGD", "train.batch_size=full"])
 >>> cfg["optim"]["name"], cfg["train"]["batch_size"], cfg["data"]["name"]
 ('sgd', 'full', 'digits')
+>>> try:
+...     load_config(None, ["optim.momentum=0.9"])
+... except ConfigError as exc:
+...     print(exc.argument, "|", exc.allowed)
+optim.momentum | no value with optimizer 'adam' (it takes lr, betas, eps, weight_decay)
 """
 
 from __future__ import annotations
 
 import copy
-import math
+import functools
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from descentlab.train.registry import (
-    ACTIVATIONS,
-    DATASETS,
-    LOSSES,
-    MODELS,
-    OPTIMIZERS,
-    REGISTRIES,
-    SCHEDULES,
-    Entry,
-)
+from descentlab import registry
+from descentlab.registry import InvalidArgument, Param, Registry, describe
+
+MAX_FILE_BYTES = 1_000_000  # a config is a few hundred bytes; this bounds what is parsed
+MAX_OVERRIDE_CHARS = 10_000
+MAX_EPOCHS = 1_000_000
+MAX_BATCH = 10_000_000
+RUN_NAME = r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$"
 
 
-class ConfigError(ValueError):
+class ConfigError(InvalidArgument):
     """A mistake in a config file or an override: the message is one line for the user."""
-
-
-@dataclass(frozen=True)
-class Field:
-    """One config key: ``kind`` is int, float, bool, str, choice, ints, floats or batch."""
-
-    kind: str
-    default: Any = None
-    help: str = ""
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False
-    high_open: bool = False
-    choices: dict[str, Entry] | tuple[str, ...] | None = None
-    what: str = "value"
-    length: int | None = None
-
-
-def _f(kind, default=None, help="", **kw) -> Field:
-    return Field(kind, default, help, **kw)
 
 
 METRICS = ("auto", "val_loss", "val_acc", "train_loss", "train_acc")
 
-SCHEMA: dict[str, dict[str, Field]] = {
+
+def _p(name: str, kind: str, default: Any, help: str, **kw: Any) -> Param:
+    return Param(name, kind, default, help, **kw)
+
+
+def _component(reg: Registry, default: str, help: str, skip: Iterable[str] = ()) -> dict:
+    """``name`` plus the union of the parameters the registry's entries take.
+
+    A parameter several entries share keeps the first one's type and bounds. Its default is
+    the entry's for sections whose keys always apply (model, schedule); for data and optim,
+    where the keys differ per entry, it is unset (None), so the chosen entry's own default
+    is used.
+    """
+    fields = {"name": _p("name", "choice", default, help, choices=reg.kind)}
+    keep_defaults = reg.kind in ("model", "schedule")
+    takers: dict[str, list[str]] = {}
+    for name in reg:
+        for p in reg.get(name).params:
+            takers.setdefault(p.name, []).append(name)
+            if p.name in skip or p.name in fields:
+                continue
+            fields[p.name] = p if keep_defaults else replace(p, default=None)
+    for key, names in takers.items():
+        if key in fields and len(names) < len(reg):
+            fields[key] = replace(fields[key], help=f"{fields[key].help} ({', '.join(names)})")
+    return fields
+
+
+SCHEMA: dict[str, dict[str, Param]] = {
     "": {
-        "name": _f("str", "digits-mlp", "run name (the run directory is runs/<name>)"),
-        "seed": _f("int", 0, "seeds weights, splits and shuffling", low=0),
-        "description": _f("str", "", "free text"),
+        "name": _p(
+            "name",
+            "str",
+            "digits-mlp",
+            "run name: the run directory is runs/<name> (letters, digits, '.', '_', '-')",
+            max_length=100,
+            pattern=RUN_NAME,
+            pattern_text="a name of letters, digits, '.', '_' or '-' not starting with '.' or '-'",
+        ),
+        "seed": _p("seed", "int", 0, "seeds weights, splits and shuffling", ge=0, le=2**32 - 1),
+        "description": _p("description", "str", "", "free text", max_length=10_000),
     },
     "data": {
-        "name": _f("choice", "digits", "dataset", choices=DATASETS, what="dataset"),
-        "n": _f("int", None, "number of examples (digits: keep the first n)", low=1),
-        "noise": _f("float", None, "noise level (toy datasets)", low=0),
-        "factor": _f("float", None, "circles: inner/outer radius", low=0, high=1, low_open=True),
-        "classes": _f("int", None, "spirals: number of arms", low=2),
-        "centers": _f("int", None, "blobs: number of clusters", low=1),
-        "val": _f("float", 0.15, "validation fraction", low=0, high=1, high_open=True),
-        "test": _f("float", 0.15, "test fraction", low=0, high=1, high_open=True),
-        "standardize": _f("bool", False, "scale features to zero mean, unit variance (train)"),
-    },
-    "model": {
-        "name": _f("choice", "mlp", "architecture", choices=MODELS, what="model"),
-        "hidden": _f("ints", [128, 64], "hidden layer widths", low=1),
-        "channels": _f("ints", [16, 32], "cnn: channels per conv block", low=1),
-        "activation": _f(
-            "choice", "relu", "hidden activation", choices=ACTIVATIONS, what="activation"
-        ),
-        "dropout": _f(
-            "float", 0.0, "dropout after each hidden layer", low=0, high=1, high_open=True
+        **_component(registry.datasets, "digits", "dataset", skip=("seed", "image")),
+        "val": _p("val", "float", 0.15, "validation fraction", ge=0, lt=1),
+        "test": _p("test", "float", 0.15, "test fraction", ge=0, lt=1),
+        "standardize": _p(
+            "standardize", "bool", False, "scale features to zero mean, unit variance (train)"
         ),
     },
-    "optim": {
-        "name": _f("choice", "adam", "optimizer", choices=OPTIMIZERS, what="optimizer"),
-        "lr": _f("float", None, "learning rate (default: the optimizer's)", low=0, low_open=True),
-        "momentum": _f("float", None, "momentum factor", low=0, high=1, high_open=True),
-        "dampening": _f("float", None, "SGD dampening", low=0, high=1),
-        "nesterov": _f("bool", None, "Nesterov momentum (SGD)"),
-        "weight_decay": _f("float", None, "L2 penalty", low=0),
-        "betas": _f("floats", None, "Adam betas", low=0, high=1, high_open=True, length=2),
-        "eps": _f("float", None, "denominator epsilon", low=0, low_open=True),
-        "alpha": _f("float", None, "RMSprop smoothing", low=0, high=1),
-    },
-    "schedule": {
-        "name": _f("choice", "none", "lr schedule", choices=SCHEDULES, what="schedule"),
-        "step_size": _f("int", 10, "step: epochs between decays", low=1),
-        "gamma": _f("float", 0.5, "step/exponential: decay factor", low=0, high=1, low_open=True),
-        "eta_min": _f("float", 0.0, "cosine: final lr", low=0),
-        "start_factor": _f("float", 0.1, "warmup: first lr / lr", low=0, high=1, low_open=True),
-        "warmup_epochs": _f("int", 5, "warmup: epochs to reach lr", low=1),
-        "max_lr": _f("float", None, "onecycle: peak lr (default 10 x lr)", low=0, low_open=True),
-        "factor": _f("float", 0.1, "plateau: lr multiplier", low=0, high=1, low_open=True),
-        "patience": _f("int", 5, "plateau: epochs without improvement", low=0),
-        "min_lr": _f("float", 0.0, "plateau: smallest lr", low=0),
-    },
+    "model": _component(registry.models, "mlp", "architecture"),
+    "optim": _component(registry.optimizers, "adam", "optimizer"),
+    "schedule": _component(registry.schedules, "none", "lr schedule"),
     "train": {
-        "epochs": _f("int", 30, "passes over the training set", low=1),
-        "batch_size": _f("batch", 32, "examples per step: an integer or 'full'", low=1),
-        "loss": _f("choice", "cross_entropy", "loss function", choices=LOSSES, what="loss"),
-        "shuffle": _f("bool", True, "reshuffle every epoch"),
-        "progress": _f("bool", True, "live progress bar"),
-        "monitor_gradients": _f("bool", False, "record per-layer gradient norms, dead ReLUs"),
-        "plots": _f("bool", True, "write PNG plots into the run directory"),
+        "epochs": _p("epochs", "int", 30, "passes over the training set", ge=1, le=MAX_EPOCHS),
+        "batch_size": _p(
+            "batch_size", "batch", 32, "examples per step: an integer or 'full'", ge=1, le=MAX_BATCH
+        ),
+        "loss": _p("loss", "choice", "cross_entropy", "loss function", choices="loss"),
+        "shuffle": _p("shuffle", "bool", True, "reshuffle every epoch"),
+        "progress": _p("progress", "bool", True, "live progress bar"),
+        "monitor_gradients": _p(
+            "monitor_gradients", "bool", False, "record per-layer gradient norms, dead ReLUs"
+        ),
+        "plots": _p("plots", "bool", True, "write PNG plots into the run directory"),
     },
     "early_stopping": {
-        "enabled": _f("bool", False, "stop when the monitored metric stops improving"),
-        "monitor": _f(
+        "enabled": _p("enabled", "bool", False, "stop when the monitored metric stops improving"),
+        "monitor": _p(
+            "monitor",
             "choice",
             "auto",
             "metric to watch (auto: val_loss, else train_loss)",
             choices=METRICS,
-            what="metric",
         ),
-        "patience": _f("int", 10, "epochs without improvement before stopping", low=0),
-        "min_delta": _f("float", 0.0, "smallest change counted as improvement", low=0),
-        "restore_best_weights": _f("bool", True, "end with the best epoch's weights"),
+        "patience": _p(
+            "patience", "int", 10, "epochs without improvement before stopping", ge=0, le=10**6
+        ),
+        "min_delta": _p("min_delta", "float", 0.0, "smallest change counted as improvement", ge=0),
+        "restore_best_weights": _p(
+            "restore_best_weights", "bool", True, "end with the best epoch's weights"
+        ),
     },
     "clip": {
-        "max_norm": _f("float", None, "clip the global gradient norm", low=0, low_open=True),
-        "value": _f("float", None, "clip each gradient element to [-value, value]", low=0),
+        "max_norm": _p("max_norm", "float", None, "clip the global gradient norm", gt=0),
+        "value": _p("value", "float", None, "clip each gradient element to [-value, value]", ge=0),
     },
     "checkpoint": {
-        "every": _f("int", 5, "save a resumable checkpoint every N epochs (and the last)", low=1),
-        "best": _f("bool", True, "also keep the best epoch (by monitor)"),
-        "monitor": _f(
-            "choice", "auto", "metric for the best checkpoint", choices=METRICS, what="metric"
+        "every": _p(
+            "every",
+            "int",
+            5,
+            "save a resumable checkpoint every N epochs (and the last)",
+            ge=1,
+            le=10**6,
+        ),
+        "best": _p("best", "bool", True, "also keep the best epoch (by monitor)"),
+        "monitor": _p(
+            "monitor", "choice", "auto", "metric for the best checkpoint", choices=METRICS
         ),
     },
 }
+"""Every config key: ``SCHEMA[section][key]`` (section ``""`` holds the top-level keys)."""
+
+SECTIONS = tuple(s for s in SCHEMA if s)
 
 DEFAULT_CONFIG: dict[str, Any] = {
-    **{k: f.default for k, f in SCHEMA[""].items()},
+    **{k: p.default for k, p in SCHEMA[""].items()},
     **{
-        sec: {k: f.default for k, f in fields.items() if f.default is not None}
-        for sec, fields in SCHEMA.items()
-        if sec
+        sec: {k: copy.deepcopy(p.default) for k, p in SCHEMA[sec].items() if p.default is not None}
+        for sec in SECTIONS
     },
 }
 
 
-def _describe(v: Any) -> str:
-    kind = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(
-        type(v), "a list" if isinstance(v, list) else "a table" if isinstance(v, dict) else ""
+# ------------------------------------------------------------------------ the pydantic model
+@functools.cache
+def _model() -> Any:
+    """The pydantic model of a whole config, generated from :data:`SCHEMA`."""
+    from pydantic import ConfigDict, create_model
+
+    strict = ConfigDict(extra="forbid")
+
+    def fields(params: Mapping[str, Param]) -> dict[str, Any]:
+        out = {}
+        for key, p in params.items():
+            kind = p.annotation() if p.default is not None else p.annotation() | None
+            out[key] = (kind, copy.deepcopy(p.default))
+        return out
+
+    sections = {
+        sec: create_model(f"Config_{sec}", __config__=strict, **fields(SCHEMA[sec]))
+        for sec in SECTIONS
+    }
+    return create_model(
+        "Config",
+        __config__=strict,
+        **fields(SCHEMA[""]),
+        **{sec: (model, ...) for sec, model in sections.items()},
     )
-    return f"{v!r} ({kind})" if kind else repr(v)
 
 
-def _range_text(f: Field) -> str:
-    parts = []
-    if f.low is not None:
-        parts.append(f"{'>' if f.low_open else '>='} {f.low:g}")
-    if f.high is not None:
-        parts.append(f"{'<' if f.high_open else '<='} {f.high:g}")
-    return " and ".join(parts)
+def _hint(p: Param, value: Any, key: str) -> str:
+    """A list given without brackets (``model.hidden=64,32``): say how to write it."""
+    if p.kind not in ("ints", "floats") or isinstance(value, bool):
+        return ""
+    if isinstance(value, str) and value.strip():
+        return f"; write a list in brackets: {key}=[{value.strip()}]"
+    if isinstance(value, int | float):
+        return f"; write a list in brackets: {key}=[{value!r}]"
+    return ""
 
 
-def _check_number(key: str, f: Field, v: Any, kind: str) -> float | int:
-    ok = isinstance(v, int) and not isinstance(v, bool)
-    if kind == "float":
-        ok = ok or isinstance(v, float)
-    rng = _range_text(f)
-    expected = ("an integer" if kind == "int" else "a number") + (f" {rng}" if rng else "")
-    if not ok:
-        raise ConfigError(f"{key}: expected {expected}, got {_describe(v)}")
-    if kind == "float" and not math.isfinite(v):
-        raise ConfigError(f"{key}: expected {expected}, got {v!r}")
-    bad = (f.low is not None and (v <= f.low if f.low_open else v < f.low)) or (
-        f.high is not None and (v >= f.high if f.high_open else v > f.high)
-    )
-    if bad:
-        raise ConfigError(f"{key}: expected {expected}, got {v!r}")
-    return float(v) if kind == "float" else int(v)
-
-
-def check_value(key: str, f: Field, v: Any) -> Any:
-    """Validate one value for ``key`` against its field; returns the normalised value."""
-    if f.kind in ("int", "float"):
-        return _check_number(key, f, v, f.kind)
-    if f.kind == "bool":
-        if not isinstance(v, bool):
-            raise ConfigError(f"{key}: expected true or false, got {_describe(v)}")
-        return v
-    if f.kind == "str":
-        if not isinstance(v, str):
-            raise ConfigError(f"{key}: expected a string, got {_describe(v)}")
-        return v
-    if f.kind == "choice":
-        names = sorted(f.choices) if isinstance(f.choices, dict) else list(f.choices)
-        if not isinstance(v, str) or v not in names:
-            raise ConfigError(f"{key}: unknown {f.what} {v!r} (allowed: {', '.join(names)})")
-        return v
-    if f.kind == "batch":
-        if v == "full":
-            return v
-        if isinstance(v, int) and not isinstance(v, bool) and v >= 1:
-            return v
-        raise ConfigError(f"{key}: expected an integer >= 1 or 'full', got {_describe(v)}")
-    if f.kind in ("ints", "floats"):
-        item = "int" if f.kind == "ints" else "float"
-        if not isinstance(v, list) or (f.length is not None and len(v) != f.length):
-            size = f"{f.length} " if f.length is not None else ""
-            noun = "integers" if item == "int" else "numbers"
-            raise ConfigError(f"{key}: expected a list of {size}{noun}, got {_describe(v)}")
-        return [_check_number(f"{key}[{i}]", f, x, item) for i, x in enumerate(v)]
-    raise AssertionError(f"unknown field kind {f.kind!r} for {key}")
+def _error(err: Mapping[str, Any], cfg: Mapping[str, Any]) -> ConfigError:
+    """One pydantic error as the one message shape, from the schema's own words."""
+    loc = [str(x) for x in err["loc"]]
+    if len(loc) >= 2 and loc[0] in SECTIONS:
+        sec, key = loc[0], loc[1]
+        if err["type"] == "extra_forbidden":
+            keys = ", ".join(sorted(SCHEMA[sec]))
+            return ConfigError(f"{sec}.{key}", f"a key of [{sec}] ({keys})", "an unknown key")
+        p, value = SCHEMA[sec][key], cfg[sec][key]
+        name = f"{sec}.{key}"
+        return ConfigError(name, p.allowed(), describe(value) + _hint(p, value, name))
+    key = loc[0] if loc else "config"
+    if key in SECTIONS:
+        return ConfigError(key, f"a table [{key}]", describe(cfg.get(key)))
+    if key in SCHEMA[""]:
+        p = SCHEMA[""][key]
+        return ConfigError(key, p.allowed(), describe(cfg.get(key)))
+    allowed = ", ".join(sorted(SCHEMA[""]) + [f"[{s}]" for s in sorted(SECTIONS)])
+    return ConfigError("config", f"one of the keys {allowed}", f"unknown key {key!r}")
 
 
 def validate(raw: Mapping[str, Any], base: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Check ``raw`` against :data:`SCHEMA` and merge it over ``base`` (default: the defaults)."""
-    cfg = copy.deepcopy(dict(base) if base is not None else DEFAULT_CONFIG)
-    for sec in SCHEMA:
-        if sec:
-            cfg.setdefault(sec, {})
-    sections = sorted(s for s in SCHEMA if s)
+    """Check ``raw`` against :data:`SCHEMA`, merged over ``base`` (default: the defaults).
+
+    Returns the resolved config: names in lower case, every key with a default present, unset
+    keys (None) left out.
+    """
+    from pydantic import ValidationError
+
+    cfg: dict[str, Any] = copy.deepcopy(dict(base) if base is not None else DEFAULT_CONFIG)
+    for sec in SECTIONS:
+        cfg.setdefault(sec, {})
+    raw = dict(raw)
+    data = raw.get("data")
+    if isinstance(data, Mapping) and "path" in data and "name" not in data:
+        raw["data"] = {**data, "name": "file"}  # data.path alone means "my own file"
     for key, value in raw.items():
-        if key in SCHEMA[""]:
-            cfg[key] = check_value(key, SCHEMA[""][key], value)
-        elif key in SCHEMA and key:
-            if not isinstance(value, Mapping):
-                raise ConfigError(f"{key}: expected a table [{key}], got {_describe(value)}")
-            fields = SCHEMA[key]
-            for sub, v in value.items():
-                if sub not in fields:
-                    raise ConfigError(
-                        f"unknown key '{key}.{sub}' (allowed keys in [{key}]: "
-                        f"{', '.join(sorted(fields))})"
-                    )
-                cfg[key][sub] = check_value(f"{key}.{sub}", fields[sub], v)
+        if key in SECTIONS and isinstance(value, Mapping) and isinstance(cfg.get(key), dict):
+            cfg[key] = {**cfg[key], **value}
         else:
-            allowed = ", ".join(sorted(SCHEMA[""]) + [f"[{s}]" for s in sections])
-            raise ConfigError(f"unknown key '{key}' (allowed: {allowed})")
-    _cross_checks(cfg)
-    return cfg
+            cfg[key] = value
+    try:
+        model = _model().model_validate(cfg)
+    except ValidationError as exc:
+        raise _error(exc.errors()[0], cfg) from None
+    out = model.model_dump()
+    for sec in SECTIONS:
+        out[sec] = {k: v for k, v in out[sec].items() if v is not None}
+    _applies(out)
+    _cross_checks(out)
+    return out
+
+
+def _applies(cfg: dict[str, Any]) -> None:
+    """Settings that the chosen component does not take are errors, not silently ignored."""
+    for sec, reg in (("optim", registry.optimizers), ("data", registry.datasets)):
+        name = cfg[sec]["name"]
+        takes = [k for k in reg.params(name) if k in SCHEMA[sec]]
+        component_keys = {p.name for n in reg for p in reg.get(n).params}
+        for key, value in cfg[sec].items():
+            if key in component_keys and key not in takes:
+                it_takes = ", ".join(takes) or "no parameters"
+                raise ConfigError(
+                    f"{sec}.{key}",
+                    f"no value with {reg.kind} {name!r} (it takes {it_takes})",
+                    describe(value),
+                )
 
 
 def _cross_checks(cfg: dict[str, Any]) -> None:
-    data, train = cfg["data"], cfg["train"]
+    data = cfg["data"]
     if data["val"] + data["test"] >= 1:
-        raise ConfigError(
-            f"data.val + data.test: expected a sum < 1, got {data['val'] + data['test']:g}"
-        )
+        raise ConfigError("data.val + data.test", "a sum < 1", f"{data['val'] + data['test']:g}")
+    if data["name"] == "file" and (not data.get("path") or not data.get("target")):
+        missing = "data.path" if not data.get("path") else "data.target"
+        raise ConfigError(missing, "a value with data.name = 'file'", "none")
     uses_val = data["val"] > 0
     for sec in ("early_stopping", "checkpoint"):
         monitor = cfg[sec]["monitor"]
@@ -264,27 +287,32 @@ def _cross_checks(cfg: dict[str, Any]) -> None:
         active = cfg[sec].get("enabled", True)
         if active and monitor.startswith("val_") and not uses_val:
             raise ConfigError(
-                f"{sec}.monitor: {monitor!r} needs a validation set (data.val > 0); "
-                "use 'train_loss' or 'train_acc'"
+                f"{sec}.monitor",
+                "'train_loss' or 'train_acc' without a validation set (data.val = 0)",
+                repr(monitor),
             )
     if cfg["schedule"]["name"] == "plateau" and not uses_val:
-        raise ConfigError("schedule.name: 'plateau' needs a validation set (data.val > 0)")
+        raise ConfigError(
+            "schedule.name", "a schedule other than 'plateau' when data.val = 0", "'plateau'"
+        )
     if cfg["model"]["name"] == "cnn" and data["name"] != "digits":
         raise ConfigError(
-            f"model.name: 'cnn' needs image data (data.name = 'digits'), got {data['name']!r}"
+            "model.name", "'cnn' only with image data (data.name = 'digits')", repr(data["name"])
         )
-    del train
 
 
+# ------------------------------------------------------------------------------- overrides
 def parse_override(text: str) -> tuple[str, Any]:
     """``"optim.lr=0.01"`` -> ``("optim.lr", 0.01)``; values are TOML (bare words are strings)."""
+    if len(text) > MAX_OVERRIDE_CHARS:
+        raise ConfigError("--set", f"at most {MAX_OVERRIDE_CHARS} characters", f"{len(text)}")
     key, sep, value = text.partition("=")
     key, value = key.strip(), value.strip()
     if not sep or not key:
-        raise ConfigError(f"--set: expected key=value (e.g. optim.lr=0.01), got {text!r}")
+        raise ConfigError("--set", "key=value (e.g. optim.lr=0.01)", repr(text))
     try:
         parsed = tomllib.loads(f"v = {value}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         parsed = value
     return key, parsed
 
@@ -296,15 +324,16 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[str]) -> dict[str, 
         key, value = parse_override(text)
         parts = key.split(".")
         if len(parts) > 2:
-            raise ConfigError(f"unknown key '{key}' (keys are 'section.key' or 'key')")
+            raise ConfigError("--set", "'section.key' or 'key'", repr(key))
         if len(parts) == 2:
             sec, sub = parts
-            if sec not in SCHEMA or not sec:
-                allowed = ", ".join(sorted(s for s in SCHEMA if s))
-                raise ConfigError(f"unknown section '{sec}' in '{key}' (allowed: {allowed})")
+            if sec not in SECTIONS:
+                raise ConfigError(
+                    f"--set {key}", f"a section among {', '.join(SECTIONS)}", repr(sec)
+                )
             table = raw.setdefault(sec, {})
             if not isinstance(table, dict):
-                raise ConfigError(f"{sec}: expected a table [{sec}], got {_describe(table)}")
+                raise ConfigError(sec, f"a table [{sec}]", describe(table))
             table[sub] = value
         else:
             raw[key] = value
@@ -312,16 +341,25 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[str]) -> dict[str, 
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
+    """A TOML file as a dict; missing, unreadable, too large, malformed or too deeply nested
+    files raise ConfigError.
+    """
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"config file not found: {path}")
+        raise ConfigError("config file", "an existing TOML file", str(path))
     try:
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise ConfigError(
+                "config file", f"at most {MAX_FILE_BYTES:,} bytes", f"{p.stat().st_size:,} bytes"
+            )
         with open(p, "rb") as f:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML in {path}: {exc}") from None
+        raise ConfigError(f"config file {path}", "valid TOML", f"an error: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"config file {path}", "TOML nested a few levels", "deeper") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+        raise ConfigError(f"config file {path}", "a readable UTF-8 file", str(exc)) from None
 
 
 def load_config(
@@ -367,18 +405,70 @@ def dumps(cfg: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# ------------------------------------------------------------------------ the schema, shown
+def with_reference(text: str) -> str:
+    """``text`` (docs/config.md) with its generated block replaced by :func:`markdown`."""
+    head, sep, rest = text.partition(DOC_BEGIN)
+    _, sep2, tail = rest.partition(DOC_END)
+    if not sep or not sep2:
+        raise ValueError(f"the page has no {DOC_BEGIN!r} ... {DOC_END!r} block")
+    return f"{head}{DOC_BEGIN}\n{markdown()}{DOC_END}{tail}"
+
+
+def rows() -> list[tuple[str, str, str, str, str]]:
+    """``(key, type, default, allowed, help)`` for every key, in schema order."""
+    out = []
+    for sec, params in SCHEMA.items():
+        for key, p in params.items():
+            default = "(unset)" if p.default is None else _toml_value(p.default)
+            out.append(
+                (f"{sec}.{key}" if sec else key, p.type_name(), default, p.allowed(), p.help)
+            )
+    return out
+
+
+DOC_BEGIN = "<!-- generated by `descentlab config --markdown`; edit the registry, not this -->"
+DOC_END = "<!-- end of the generated reference -->"
+
+
+def markdown() -> str:
+    """The key reference of ``docs/config.md``, generated from :data:`SCHEMA`."""
+    lines = []
+    for sec, params in SCHEMA.items():
+        lines += ["", f"### [{sec}]" if sec else "### top level", ""]
+        lines += ["| key | type | default | allowed | help |", "|---|---|---|---|---|"]
+        for key, p in params.items():
+            default = "(unset)" if p.default is None else f"`{_toml_value(p.default)}`"
+            cells = [f"`{key}`", p.type_name(), default, p.allowed(), p.help]
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    lines += ["", "### Which keys each component takes", ""]
+    for reg in registry.BY_KIND.values():
+        if reg.kind in ("activation", "loss", "surface"):
+            names = ", ".join(f"`{n}`" for n in reg)
+            lines.append(f"- **{reg.kind}** names: {names}")
+            continue
+        for name in reg:
+            e = reg.get(name)
+            takes = ", ".join(f"`{p.name}`" for p in e.params) or "no parameters"
+            lines.append(f"- {reg.kind} `{name}`: {e.help}; takes {takes}")
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
 __all__ = [
     "DEFAULT_CONFIG",
-    "REGISTRIES",
+    "DOC_BEGIN",
+    "DOC_END",
     "SCHEMA",
+    "SECTIONS",
     "ConfigError",
-    "Field",
     "apply_overrides",
-    "check_value",
     "dumps",
     "get",
     "load_config",
+    "markdown",
+    "with_reference",
     "parse_override",
     "read_toml",
+    "rows",
     "validate",
 ]

@@ -27,8 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from descentlab import registry
+from descentlab.data.files import Table
 from descentlab.data.loader import DataLoader
 from descentlab.data.splits import Splits, train_val_test_split
+from descentlab.registry import InvalidArgument
 from descentlab.train import config as C
 from descentlab.train.callbacks import (
     Callback,
@@ -43,14 +46,9 @@ from descentlab.train.callbacks import (
 from descentlab.train.checkpoint import CheckpointError
 from descentlab.train.diagnose import Diagnosis, diagnose
 from descentlab.train.history import History
-from descentlab.train.registry import (
-    DATASETS,
-    LOSSES,
-    MODELS,
-    SCHEDULES,
-    build_optimizer,
-    lookup,
-)
+from descentlab.train.sizes import check_model
+
+PREPROCESSING_FILE = "preprocessing.json"  # read back by descentlab.train.inference
 
 
 @dataclass
@@ -67,6 +65,7 @@ class Experiment:
     train_loader: DataLoader
     scheduler: Any = None
     schedule_interval: str = "epoch"
+    preprocessing: dict[str, Any] | None = None
 
     @property
     def val(self):
@@ -132,33 +131,93 @@ def standardizer(X_train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.where(std > 1e-8, std, 1.0)
 
 
-def load_data(cfg: dict[str, Any]) -> tuple[Splits, tuple[int, ...], int]:
+@dataclass
+class Data:
+    """The config's data, split: what :func:`load_dataset` returns.
+
+    Attributes:
+        splits: train/val/test ``(X, y)`` pairs.
+        in_shape: the shape of one example.
+        n_classes: classes (classification) or 1 (regression: one output).
+        task: ``"classification"`` or ``"regression"``.
+        preprocessing: for your own file, the ``preprocessing.json`` a run saves (feature
+            names, the training split's mean and std, target, task, classes); else None.
+    """
+
+    splits: Splits
+    in_shape: tuple[int, ...]
+    n_classes: int
+    task: str = "classification"
+    preprocessing: dict[str, Any] | None = None
+
+
+def load_dataset(cfg: dict[str, Any]) -> Data:
     """The config's dataset, split and (optionally) standardised with train statistics.
 
-    Returns:
-        (splits, input shape of one example, number of classes).
+    A file (``data.name = "file"``) is always standardised, with the mean and std of the
+    training split only, and its preprocessing is returned to be saved with the run.
     """
     data = cfg["data"]
-    entry = lookup(DATASETS, data["name"], "dataset")
-    kwargs: dict[str, Any] = dict(entry.defaults)
-    for key in entry.params:
+    entry = registry.datasets.get(data["name"])
+    kwargs: dict[str, Any] = {}
+    for key in entry.param_map():
         if key == "seed":
             kwargs["seed"] = cfg["seed"]
         elif key == "image":
             kwargs["image"] = cfg["model"]["name"] == "cnn"
         elif data.get(key) is not None:
             kwargs[key] = data[key]
-    X, y = entry.build(**kwargs)
-    n_classes = int(y.max()) + 1
-    splits = train_val_test_split(X, y, val=data["val"], test=data["test"], seed=cfg["seed"])
-    if data["standardize"]:
-        mean, std = standardizer(splits.train[0])
+    loaded = registry.datasets.build(entry.name, **kwargs)
+    X, y = loaded
+    table = loaded if isinstance(loaded, Table) else None
+    task = table.task if table is not None else "classification"
+    if task == "regression":
+        n_classes = 1
+    else:
+        n_classes = len(table.classes) if table is not None else int(y.max()) + 1
+    splits = train_val_test_split(
+        X, y, val=data["val"], test=data["test"], seed=cfg["seed"], stratify=task != "regression"
+    )
+    prep = None
+    if data["standardize"] or table is not None:
+        mean, std = standardizer(splits.train[0].astype(np.float64))
 
         def scale(part):
             return None if part is None else (((part[0] - mean) / std).astype(X.dtype), part[1])
 
         splits = Splits(scale(splits.train), scale(splits.val), scale(splits.test))
-    return splits, tuple(X.shape[1:]), n_classes
+        if table is not None:
+            prep = {
+                "format": 1,
+                "features": table.features,
+                "mean": [float(v) for v in mean.ravel()],
+                "std": [float(v) for v in std.ravel()],
+                "target": table.target,
+                "task": table.task,
+                "classes": table.classes,
+            }
+    return Data(splits, tuple(X.shape[1:]), n_classes, task, prep)
+
+
+def load_data(cfg: dict[str, Any]) -> tuple[Splits, tuple[int, ...], int]:
+    """:func:`load_dataset` as ``(splits, input shape of one example, number of classes)``."""
+    d = load_dataset(cfg)
+    return d.splits, d.in_shape, d.n_classes
+
+
+#: Losses for class targets only; a regression target trains with mse (or l1).
+CLASS_ONLY_LOSSES = ("cross_entropy", "hinge", "bce_with_logits")
+
+
+def _loss_for(cfg: dict[str, Any], task: str) -> dict[str, Any]:
+    """The config with a loss that suits the task: cross_entropy (the default) becomes mse
+    for a regression target; another class-only loss there is a config error."""
+    loss = cfg["train"]["loss"]
+    if task != "regression" or loss not in CLASS_ONLY_LOSSES:
+        return cfg
+    if loss != "cross_entropy":
+        raise C.ConfigError("train.loss", "mse or l1 for a regression target", repr(loss))
+    return {**cfg, "train": {**cfg["train"], "loss": "mse"}}
 
 
 def build_model(cfg: dict[str, Any], in_shape: tuple[int, ...], n_classes: int):
@@ -169,13 +228,9 @@ def build_model(cfg: dict[str, Any], in_shape: tuple[int, ...], n_classes: int):
     """
     m = cfg["model"]
     n_outputs = 1 if cfg["train"]["loss"] == "bce_with_logits" else n_classes
-    return lookup(MODELS, m["name"], "model").build(
-        in_shape,
-        n_outputs,
-        hidden=m["hidden"],
-        channels=m["channels"],
-        activation=m["activation"],
-        dropout=m["dropout"],
+    model_params = registry.models.params(m["name"])
+    return registry.models.build(
+        m["name"], in_shape, n_outputs, **{k: v for k, v in m.items() if k in model_params}
     )
 
 
@@ -183,13 +238,17 @@ def build_experiment(cfg: dict[str, Any]) -> Experiment:
     """Seed the library generator with ``cfg["seed"]``, then build data, model, optimizer."""
     import descentlab as dl
 
-    splits, in_shape, n_classes = load_data(cfg)
+    data = load_dataset(cfg)
+    cfg = _loss_for(cfg, data.task)
+    splits, in_shape, n_classes = data.splits, data.in_shape, data.n_classes
     dl.manual_seed(cfg["seed"])
     train = cfg["train"]
+    n_outputs = 1 if train["loss"] == "bce_with_logits" else n_classes
+    check_model(cfg, in_shape, n_outputs, len(splits.train[1]))
     model = build_model(cfg, in_shape, n_classes)
-    loss_fn = lookup(LOSSES, train["loss"], "loss").build
+    loss_fn = registry.losses.build(train["loss"])
     o = cfg["optim"]
-    optimizer = build_optimizer(
+    optimizer = registry.optimizers.build(
         o["name"], model.parameters(), **{k: v for k, v in o.items() if k != "name"}
     )
     bs = train["batch_size"]
@@ -201,13 +260,17 @@ def build_experiment(cfg: dict[str, Any]) -> Experiment:
     )
     s = cfg["schedule"]
     lr = optimizer.param_groups[0]["lr"]
-    scheduler = lookup(SCHEDULES, s["name"], "schedule").build(
-        optimizer,
-        **s,
-        epochs=train["epochs"],
-        lr=lr,
-        total_steps=train["epochs"] * len(loader),
-    )
+    sched_params = registry.schedules.params(s["name"])
+    scheduler = None
+    if s["name"] != "plateau":  # plateau reads val_loss: the ReduceLROnPlateau callback
+        scheduler = registry.schedules.build(
+            s["name"],
+            optimizer,
+            **{k: v for k, v in s.items() if k in sched_params},
+            epochs=train["epochs"],
+            lr=lr,
+            total_steps=train["epochs"] * len(loader),
+        )
     return Experiment(
         config=cfg,
         splits=splits,
@@ -219,6 +282,7 @@ def build_experiment(cfg: dict[str, Any]) -> Experiment:
         train_loader=loader,
         scheduler=scheduler,
         schedule_interval="step" if s["name"] == "onecycle" else "epoch",
+        preprocessing=data.preprocessing,
     )
 
 
@@ -236,11 +300,9 @@ class RunResult:
 
 def resolved_lr(cfg: dict[str, Any]) -> dict[str, Any]:
     """The config with ``optim.lr`` filled in from the optimizer's default when unset."""
-    from descentlab.train.registry import OPTIMIZERS
-
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in cfg.items()}
     if out["optim"].get("lr") is None:
-        out["optim"]["lr"] = OPTIMIZERS[out["optim"]["name"]].defaults["lr"]
+        out["optim"]["lr"] = registry.optimizers.defaults(out["optim"]["name"])["lr"]
     return out
 
 
@@ -266,12 +328,8 @@ def run(
     """
     from descentlab.train.loop import evaluate, fit
 
-    cfg = resolved_lr(cfg)
-    try:
-        exp = build_experiment(cfg)
-    except (ValueError, TypeError) as exc:
-        # A combination the schema cannot see (nesterov without momentum...): a config mistake.
-        raise C.ConfigError(f"invalid config: {exc}") from None
+    exp = build_checked(resolved_lr(cfg))
+    cfg = exp.config  # with the loss a regression target needs
     out = Path(run_dir) if run_dir is not None else None
     if resume and out is not None:
         from descentlab.train.checkpoint import load_checkpoint
@@ -287,6 +345,9 @@ def run(
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "config.toml").write_text(C.dumps(cfg))
+        if exp.preprocessing is not None:
+            text = json.dumps(exp.preprocessing, indent=1) + "\n"
+            (out / PREPROCESSING_FILE).write_text(text)
     t0 = time.perf_counter()
     history = fit(
         exp.model,
@@ -300,7 +361,7 @@ def run(
         config=cfg,
     )
     wall = time.perf_counter() - t0
-    diag = diagnose(history)
+    diag = _diagnose(history, exp.optimizer.param_groups[0]["lr"])
     metrics: dict[str, Any] = {}
     parts = {"train": exp.splits.train, "val": exp.val, "test": exp.test}
     for name, part in parts.items():
@@ -329,3 +390,31 @@ def run(
         history.to_csv(out / "history.csv")
         (out / "metrics.json").write_text(json.dumps(metrics, indent=2, allow_nan=True) + "\n")
     return result
+
+
+def build_checked(cfg: dict[str, Any]) -> Experiment:
+    """:func:`build_experiment`, with a builder's refusal turned into a one-line ConfigError."""
+    try:
+        return build_experiment(cfg)
+    except C.ConfigError:
+        raise
+    except InvalidArgument as exc:
+        raise C.ConfigError(exc.argument, exc.allowed, exc.received) from None
+    except (ValueError, TypeError) as exc:
+        # A combination the schema cannot see (nesterov without momentum...): a config mistake.
+        raise C.ConfigError("config", "settings the components accept", str(exc)) from None
+
+
+def _diagnose(history: History, lr: float) -> Diagnosis:
+    """diagnose(), or "diverging" when not one epoch ended with a finite loss."""
+    try:
+        return diagnose(history)
+    except ValueError:
+        why = history.stop_reason or "The loss was not finite in the first epoch."
+        hint = f" (lr {lr:.3g} -> {lr * 0.1:.3g})" if math.isfinite(lr) else ""
+        return Diagnosis(
+            "diverging",
+            why.split(". ")[0].rstrip(".") + ".",
+            f"Lower the learning rate by 10x{hint}, or clip gradients by norm.",
+            None,
+        )

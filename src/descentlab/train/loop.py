@@ -30,9 +30,9 @@ LossFn = Callable[[Any, Any], Any]
 
 def _resolve_loss(loss: LossFn | str) -> LossFn:
     if isinstance(loss, str):
-        from descentlab.train.registry import LOSSES, lookup
+        from descentlab import registry
 
-        return lookup(LOSSES, loss, "loss").build
+        return registry.losses.build(loss)
     if not callable(loss):
         raise TypeError(f"loss: expected a callable or a loss name, got {loss!r}")
     return loss
@@ -242,7 +242,7 @@ def fit(
         model: a Module (anything with ``named_parameters()``, ``train()``, ``eval()``,
             ``state_dict()``).
         loss: a callable ``loss(output, target) -> scalar Tensor`` or a name from
-            ``registry.LOSSES`` ("cross_entropy", "mse", ...).
+            ``descentlab.registry.losses`` ("cross_entropy", "mse", ...).
         optimizer: an optimizer over the model's parameters.
         train: a :class:`DataLoader`, or ``(X, y)`` arrays batched with ``batch_size``,
             ``shuffle``, ``seed`` and ``drop_last``.

@@ -17,13 +17,14 @@ keep a gradient of 0.01 times the upstream one, so none is stuck.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 import descentlab as dl
+from descentlab import registry
 from descentlab.lab.compute import bounds
 from descentlab.lab.compute.seeding import seeded
-from descentlab.train.registry import ACTIVATIONS as _REGISTRY
 
 #: The activations the page compares (names from the registry).
 SHOWN = ("sigmoid", "tanh", "relu", "leaky_relu", "gelu")
@@ -57,9 +58,11 @@ def curve(name: str, low: float = -6.0, high: float = 6.0, points: int = 241) ->
         raise ValueError(f"x from must be below x to (received {low:g} and {high:g}).")
     xs = np.linspace(low, high, points)
     x = dl.tensor(xs, dtype="float64", requires_grad=True)
-    y = _REGISTRY[name].build()(x)
+    y = registry.activations.build(name)(x)
     y.sum().backward()
-    return Curve(name, _REGISTRY[name].help, xs, y.numpy().copy(), np.array(x.grad, dtype=float))
+    return Curve(
+        name, registry.activations.help(name), xs, y.numpy().copy(), np.array(x.grad, dtype=float)
+    )
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def dead_units(
     from descentlab.functional import cross_entropy
 
     X, y = moons(200, noise=0.2, seed=seed)
-    act = _REGISTRY[activation].build
+    act = partial(registry.activations.build, activation)
     model = seeded(seed, lambda: nn.Sequential(nn.Linear(2, width), act(), nn.Linear(width, 2)))
     hidden = model[0]
     opt = optim.SGD(model.parameters(), lr=lr)

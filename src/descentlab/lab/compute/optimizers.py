@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from descentlab import landscapes
+from descentlab import landscapes, registry
 from descentlab.lab.compute import bounds
 from descentlab.lab.compute.landscape import check_surface
 
@@ -76,7 +76,7 @@ def check_settings(settings: Any) -> dict[str, dict[str, float]]:
         bounds.choice(name, "The optimiser", PARAMS)
         if not isinstance(values, dict):
             raise ValueError(f"The settings of {name} are missing.")
-        title = landscapes.OPTIMIZERS[name]["title"]
+        title = registry.optimizers.get(name).label
         checked[name] = {}
         for key, (label, low, high) in PARAMS[name].items():
             value = bounds.number(values.get(key), f"{title}'s {label}", low, high)

@@ -4,7 +4,7 @@
   mistake) and :func:`settings_to_query` / :func:`settings_from_query` write it to and read it
   from the page's address, so a link reproduces the set-up.
 - :class:`Training` holds one run: data (:mod:`descentlab.data` and its ``PlaneFeatures``), the
-  model (``registry.MODELS["mlp"]``), the optimiser (``registry.build_optimizer``), the schedule
+  model (``registry.models`` "mlp"), the optimiser (``registry.optimizers``), the schedule
   and early stopping (``descentlab.train`` callbacks). :class:`Training` itself is the body of a
   server-side run (:mod:`descentlab.lab.runs`): it calls :func:`descentlab.train.fit` with a
   callback that waits at the run's checkpoint before every epoch and offers a frame after it.
@@ -22,12 +22,14 @@ import io
 import math
 import re
 from dataclasses import asdict, dataclass, fields, replace
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
 
 import descentlab as dl
+from descentlab import registry
 from descentlab.data import (
     FEATURES,
     PlaneFeatures,
@@ -39,16 +41,6 @@ from descentlab.data import (
 from descentlab.lab.compute.seeding import seeded
 from descentlab.lab.runs import Control
 from descentlab.train import Callback, EarlyStopping, LRSchedule, diagnose, evaluate, fit
-from descentlab.train.registry import (
-    ACTIVATIONS,
-    DATASETS,
-    LOSSES,
-    MODELS,
-    OPTIMIZERS,
-    SCHEDULES,
-    build_optimizer,
-    lookup,
-)
 
 __all__ = [
     "CLASSIFICATION",
@@ -62,10 +54,10 @@ __all__ = [
 
 # name -> (generator, its noise at noise level 1)
 CLASSIFICATION = {
-    "circles": (DATASETS["circles"].build, 0.3),
+    "circles": (partial(registry.datasets.build, "circles"), 0.3),
     "quadrants": (quadrants, 0.3),
-    "moons": (DATASETS["moons"].build, 0.5),
-    "spirals": (DATASETS["spirals"].build, 1.0),
+    "moons": (partial(registry.datasets.build, "moons"), 0.5),
+    "spirals": (partial(registry.datasets.build, "spirals"), 1.0),
 }
 REGRESSION = {"plane": (plane, 0.5), "multi_gaussian": (multi_gaussian, 0.5)}
 DATASET_HELP = {
@@ -161,9 +153,9 @@ _LABELS = {
 }
 _CHOICES: dict[str, tuple] = {
     "dataset": DATASET_NAMES,
-    "activation": tuple(ACTIVATIONS),  # the registry's names
+    "activation": tuple(registry.activations.names()),  # the registry's names
     "loss": CLASS_LOSSES,
-    "optimizer": tuple(OPTIMIZERS),
+    "optimizer": tuple(registry.optimizers.names()),
     "schedule": PLAYGROUND_SCHEDULES,
     "batch": BATCH_SIZES,
 }
@@ -395,11 +387,11 @@ class Training:
         self.outputs = 1 if s.regression else 2
         self.model = seeded(
             s.seed,
-            lambda: MODELS["mlp"].build(
-                (self.inputs,), self.outputs, hidden=s.hidden, activation=s.activation
+            lambda: registry.models.build(
+                "mlp", (self.inputs,), self.outputs, hidden=s.hidden, activation=s.activation
             ),
         )
-        self.optimizer = build_optimizer(
+        self.optimizer = registry.optimizers.build(
             s.optimizer, self.model.parameters(), lr=s.lr, weight_decay=s.l2 or None
         )
         self.train_xy = (self.data.features(self.data.X_train), self.data.y_train)
@@ -419,8 +411,8 @@ class Training:
         """fit's callbacks for the settings: the schedule and early stopping, if chosen."""
         s, out = self.settings, []
         if s.schedule != "none":
-            sched = lookup(SCHEDULES, s.schedule, "schedule")
-            out.append(LRSchedule(sched.build(self.optimizer, **_schedule_args(s))))
+            sched = registry.schedules.build(s.schedule, self.optimizer, **_schedule_args(s))
+            out.append(LRSchedule(sched))
         if s.patience:
             self.early = EarlyStopping("val_loss", patience=s.patience, restore_best_weights=True)
             out.append(self.early)
@@ -432,7 +424,7 @@ class Training:
         s = self.settings
         history = fit(
             self.model,
-            lookup(LOSSES, s.loss, "loss").build,
+            registry.losses.build(s.loss),
             self.optimizer,
             self.train_xy,
             self.test_xy,
@@ -458,7 +450,7 @@ class Training:
         return 0 if self.loop is None else len(self.loop.history)
 
     def _evaluate(self) -> tuple[float, float]:
-        loss = lookup(LOSSES, self.settings.loss, "loss").build
+        loss = registry.losses.build(self.settings.loss)
         with np.errstate(all="ignore"):
             return (
                 evaluate(self.model, loss, self.train_xy)["loss"],
@@ -640,19 +632,17 @@ def _code(settings: Settings, epochs: int, edits: list, model) -> str:
     s = settings
     scale = {**CLASSIFICATION, **REGRESSION}[s.dataset][1]
     data_args = f"n={s.n}, noise={round(s.noise * scale, 10)!r}, seed={s.seed}"
-    registry, train, data = ["build_optimizer"], ["fit"], ["PlaneFeatures", "train_val_test_split"]
+    train, data = ["fit"], ["PlaneFeatures", "train_val_test_split"]
     if s.dataset in ("quadrants", *REGRESSION):
         data.append(s.dataset)
         make = f"{s.dataset}({data_args})"
     else:
-        registry.append("DATASETS")
-        make = f'DATASETS["{s.dataset}"].build({data_args})'
+        make = f'registry.datasets.build("{s.dataset}", {data_args})'
     callbacks = []
     if s.schedule != "none":
-        registry.append("SCHEDULES")
         train.append("LRSchedule")
         args = ", ".join(f"{k}={v!r}" for k, v in _schedule_args(s).items())
-        callbacks.append(f'LRSchedule(SCHEDULES["{s.schedule}"].build(optimizer, {args}))')
+        callbacks.append(f'LRSchedule(registry.schedules.build("{s.schedule}", optimizer, {args}))')
     if s.patience:
         train.append("EarlyStopping")
         callbacks.append(
@@ -667,10 +657,9 @@ def _code(settings: Settings, epochs: int, edits: list, model) -> str:
     lines = [
         f"# The playground's run, up to epoch {epochs} of {s.epochs}.",
         "import descentlab as dl",
-        "from descentlab import nn",
+        "from descentlab import nn, registry",
         f"from descentlab.data import {', '.join(sorted(data))}",
         f"from descentlab.train import {', '.join(sorted(train))}",
-        f"from descentlab.train.registry import {', '.join(sorted(registry))}",
         "",
         f"X, y = {make}",
         f"split = train_val_test_split(X, y, val=0.0, test={round(1 - s.train / 100, 6)!r}, "
@@ -682,7 +671,7 @@ def _code(settings: Settings, epochs: int, edits: list, model) -> str:
         "model = nn.Sequential(",
         *[f"    {_module_code(m)}," for m in model],
         ")",
-        f'optimizer = build_optimizer("{s.optimizer}", model.parameters(), {opt_args})',
+        f'optimizer = registry.optimizers.build("{s.optimizer}", model.parameters(), {opt_args})',
     ]
     if first:
         lines.append("with dl.no_grad():  # the weights edited before training")

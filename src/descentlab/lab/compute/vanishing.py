@@ -99,9 +99,8 @@ def layer_gradients(
     Raises:
         ValueError: an argument out of its range, in one sentence.
     """
-    from descentlab import nn
+    from descentlab import nn, registry
     from descentlab.data import spirals
-    from descentlab.train.registry import ACTIVATIONS as REGISTRY
 
     depth = _check_int("The depth", depth, 1, MAX_DEPTH)
     width = _check_int("The width", width, 2, MAX_WIDTH)
@@ -119,7 +118,7 @@ def layer_gradients(
         layers = []
         fan_in = 2
         for _ in range(depth):
-            layers += [nn.Linear(fan_in, width), REGISTRY[activation].build()]
+            layers += [nn.Linear(fan_in, width), registry.activations.build(activation)]
             fan_in = width
         layers.append(nn.Linear(fan_in, 2))
         model = nn.Sequential(*layers)

@@ -8,7 +8,7 @@ import dash
 import numpy as np
 from dash import ALL, Input, Output, State, dcc, html
 
-from descentlab import landscapes
+from descentlab import landscapes, registry
 from descentlab.lab import widgets as w
 from descentlab.lab.compute import optimizers as compute
 from descentlab.lab.compute.landscape import check_surface, surface_options
@@ -31,7 +31,7 @@ colour is the number of steps to converge, grey cells diverged. The dashed line 
 theoretical edge: with momentum `m` the largest stable learning rate grows by `1 + m`.
 """
 
-CHOICES = list(landscapes.OPTIMIZERS)
+CHOICES = registry.optimizers.names()
 COLOR = {name: w.SERIES_COLORS[i] for i, name in enumerate(CHOICES)}
 
 
@@ -62,7 +62,7 @@ def layout() -> Any:
                     dcc.Checklist(
                         id={"type": "optimizers-on", "opt": name},
                         options=[
-                            {"label": f" {landscapes.OPTIMIZERS[name]['title']}", "value": name}
+                            {"label": f" {registry.optimizers.get(name).label}", "value": name}
                         ],
                         value=[name],
                         labelStyle={"color": COLOR[name], "fontWeight": 700},
@@ -175,7 +175,7 @@ def paths_figure(result: dict[str, Any]) -> dict[str, Any]:
                 "y": w.plain(run["path"][:, 1]),
                 "mode": "lines",
                 "line": {"color": COLOR[name], "width": 2},
-                "name": landscapes.OPTIMIZERS[name]["title"],
+                "name": registry.optimizers.get(name).label,
                 "hoverinfo": "skip",
             }
         )
@@ -207,7 +207,7 @@ def losses_figure(result: dict[str, Any]) -> dict[str, Any]:
                 "y": w.plain(values),
                 "mode": "lines",
                 "line": {"color": COLOR[name], "width": 2},
-                "name": landscapes.OPTIMIZERS[name]["title"],
+                "name": registry.optimizers.get(name).label,
             }
         )
     yaxis = (
@@ -231,7 +231,7 @@ def summary(result: dict[str, Any]) -> Any:
             html.Tr(
                 [
                     html.Td(
-                        landscapes.OPTIMIZERS[name]["title"],
+                        registry.optimizers.get(name).label,
                         style={"color": COLOR[name], "fontWeight": 700},
                     ),
                     html.Td(w.fmt(run["final_loss"], 6)),

@@ -42,7 +42,7 @@ RUN = "playground"
 POLL_PLAYING_MS = 300
 DIAGRAM_SECONDS = 1.0  # while playing, the diagram (the costliest figure to redraw) is
 # refreshed at most this often; the output plane and the curves follow every poll
-FRAME_SECONDS = 0.15  # the worker builds at most one frame per this many seconds
+FRAME_SECONDS = 0.25  # the worker builds at most one frame per this many seconds (< a poll)
 POLL_IDLE_MS = 5000  # a paused page still polls now and then, so its run is not reaped
 NEG, POS = "#f59322", "#0877bd"
 SCALE = [[0.0, NEG], [0.5, "#e8eaeb"], [1.0, POS]]
@@ -477,9 +477,9 @@ def readouts(training: pc.Training, frame: dict) -> tuple[str, str]:
     h = frame["history"]
     epoch = f"Epoch {frame['epoch']} of {frame['epochs']}"
 
-    def g(key: str, fmt: str) -> str | None:
+    def g(key: str, fmt: str) -> str:
         value = h[key][-1]
-        return None if value is None else format(value, fmt)
+        return "nan" if value is None else format(value, fmt)  # None: not finite
 
     parts = [f"train loss {g('train_loss', '.6g')}", f"test loss {g('val_loss', '.6g')}"]
     if not training.settings.regression and h["train_acc"][-1] is not None:
