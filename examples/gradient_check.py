@@ -39,8 +39,8 @@ def check_model(model, X: np.ndarray, y: np.ndarray, eps: float = 1e-6) -> dict[
     F.cross_entropy(model(xt), yt).backward()
     errors = {}
     for name, p in model.named_parameters():
-        numerical = numerical_gradient(loss, p.data, eps)  # perturbs p.data in place, restores
-        errors[name] = relative_error(p.grad, numerical)
+        numerical = numerical_gradient(loss, p.data.numpy(), eps)  # perturbs p in place, restores
+        errors[name] = relative_error(p.grad.numpy(), numerical)
     return errors
 
 
@@ -66,7 +66,7 @@ def manual_backprop(params: dict, X: np.ndarray, y: np.ndarray, bug: bool = Fals
 
 
 def check_manual(model, X, y, bug: bool, eps: float = 1e-6) -> dict[str, float]:
-    params = {n: p.data for n, p in model.named_parameters()}
+    params = {n: p.data.numpy() for n, p in model.named_parameters()}
     xt, yt = dl.tensor(X, dtype=np.float64), dl.tensor(y)
 
     def loss() -> float:

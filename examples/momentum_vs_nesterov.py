@@ -31,14 +31,14 @@ def descend(make_optimizer, start, steps: int) -> tuple[np.ndarray, np.ndarray]:
     """(path (steps + 1, 2), f along the path) for ``steps`` optimiser steps."""
     p = dl.tensor(start, requires_grad=True, dtype=np.float64)
     opt = make_optimizer([p])
-    path, values = [p.data.copy()], [float(f(p.data))]
+    path, values = [p.detach().numpy().copy()], [float(f(p.detach()))]
     for _ in range(steps):
         opt.zero_grad()
         loss = f(p)
         loss.backward()
         opt.step()
-        path.append(p.data.copy())
-        values.append(float(f(p.data)))
+        path.append(p.detach().numpy().copy())
+        values.append(float(f(p.detach())))
     return np.array(path), np.array(values)
 
 

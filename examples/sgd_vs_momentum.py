@@ -40,13 +40,13 @@ def descend(optimizer_factory, start, steps: int) -> np.ndarray:
     opt = optimizer_factory([p])
     if opt.param_groups[0]["momentum"]:
         # The course starts from v = 0 (torch starts the buffer at the first gradient).
-        opt.state[p]["momentum_buffer"] = np.zeros_like(p.data)
-    path = [p.data.copy()]
+        opt.state[p]["momentum_buffer"] = np.zeros(p.shape)
+    path = [p.detach().numpy().copy()]
     for _ in range(steps):
         opt.zero_grad()
         f(p).backward()
         opt.step()
-        path.append(p.data.copy())
+        path.append(p.detach().numpy().copy())
     return np.array(path)
 
 

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> dict:
     history = fit(model, "cross_entropy", opt, (X, y), epochs=args.epochs, batch_size="full")
 
     with dl.no_grad():
-        pred = model(dl.tensor(X)).data.argmax(axis=1)
+        pred = model(dl.tensor(X)).argmax(dim=1).numpy()
     print("x1 x2 | target predicted")
     for (a, b), t, p in zip(X.astype(int), y, pred):
         print(f" {a}  {b} |   {t}       {p}")

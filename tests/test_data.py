@@ -127,7 +127,7 @@ def test_split_zero_fractions_and_errors():
 
 
 def _epoch(loader):
-    return [(xb.data.copy(), yb.data.copy()) for xb, yb in loader]
+    return [(xb.data.numpy().copy(), yb.data.numpy().copy()) for xb, yb in loader]
 
 
 def test_loader_batch_modes():

@@ -11,6 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from torch_compare import compare_with_torch, sum_of
 
 import descentlab as dl
 import descentlab.functional as F
@@ -26,7 +27,7 @@ def test_course_local_gradients_example():
     f.backward()
     assert f.item() == -12.0
     assert (x.grad, y.grad, z.grad) == (-4.0, -4.0, 3.0)
-    assert all(type(t.grad) is np.ndarray for t in (x, y, z))
+    assert all(type(t.grad) is dl.Tensor and t.grad.shape == () for t in (x, y, z))
 
 
 def test_course_two_function_chain():
@@ -62,7 +63,7 @@ def test_graph_is_freed_after_backward():
     loss.backward()
     gc.collect()
     assert ref() is None
-    with pytest.raises(RuntimeError, match="already freed"):
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         loss.backward()
 
 
@@ -102,7 +103,7 @@ def test_reused_nodes_receive_every_contribution_before_propagating(fn, expected
     x = dl.tensor(1.0, requires_grad=True, dtype=np.float64)
     fn(x).backward()
     assert x.grad == pytest.approx(expected)
-    assert type(x.grad) is np.ndarray and x.grad.shape == ()
+    assert type(x.grad) is dl.Tensor and x.grad.shape == ()
 
 
 def test_diamond_graph_matches_torch():
@@ -154,7 +155,9 @@ def test_retain_grad_keeps_intermediate_gradient():
 
 def test_backward_on_non_scalar_needs_grad():
     x = dl.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"one-element output.*shape \(2,\)"):
+    with pytest.raises(
+        RuntimeError, match="grad can be implicitly created only for scalar outputs"
+    ):
         (x * 2).backward()
     (x * 2).backward(np.array([1.0, 0.5]))
     np.testing.assert_array_equal(x.grad, [2.0, 1.0])
@@ -203,7 +206,7 @@ def test_gradients_keep_the_leaf_dtype():
 
 def test_manual_seed_makes_draws_repeatable():
     dl.manual_seed(3)
-    a = dl.randn(4).data.copy()
+    a = dl.randn(4).data.numpy().copy()
     dl.manual_seed(3)
     np.testing.assert_array_equal(a, dl.randn(4).data)
 
@@ -226,7 +229,7 @@ def test_broadcast_error_names_op_and_shapes():
 
 def test_reshape_error_names_both_shapes():
     with pytest.raises(
-        ValueError, match=r"cannot view a tensor of shape \(2, 3\) .* as shape \(4, 2\)"
+        RuntimeError, match=r"shape '\[4, 2\]' is invalid for input of size 6 .*shape \(2, 3\)"
     ):  # noqa: E501
         dl.randn(2, 3).reshape(4, 2)
 
@@ -265,18 +268,6 @@ def test_detect_anomaly_names_the_backward_op():
 # ---------------------------------------------------- conventions at kinks
 
 
-def _torch_grad(fn, values):
-    t = torch.tensor(values, dtype=torch.float64, requires_grad=True)
-    fn(t).sum().backward()
-    return t.grad.numpy()
-
-
-def _our_grad(fn, values):
-    t = dl.tensor(values, dtype=np.float64, requires_grad=True)
-    fn(t).sum().backward()
-    return t.grad
-
-
 @pytest.mark.parametrize(
     "ours, theirs, values",
     [
@@ -285,8 +276,8 @@ def _our_grad(fn, values):
         (lambda t: t.clip(0.0, 1.0), lambda t: t.clamp(0.0, 1.0), [0.0, 0.5, 1.0, 2.0]),
         (lambda t: F.leaky_relu(t, 0.2), lambda t: torch.nn.functional.leaky_relu(t, 0.2), [0.0]),
         (lambda t: t.max(), lambda t: t.max(), [1.0, 3.0, 3.0, 2.0]),
-        (lambda t: t.max(dim=0), lambda t: t.max(dim=0).values, [1.0, 3.0, 3.0, 2.0]),
-        (lambda t: t.min(dim=0), lambda t: t.min(dim=0).values, [2.0, 1.0, 1.0]),
+        (lambda t: t.max(dim=0).values, lambda t: t.max(dim=0).values, [1.0, 3.0, 3.0, 2.0]),
+        (lambda t: t.min(dim=0).values, lambda t: t.min(dim=0).values, [2.0, 1.0, 1.0]),
         (lambda t: F.maximum(t, t * 0 + 1.0), lambda t: torch.maximum(t, t * 0 + 1.0), [1.0, 2.0]),
         (
             lambda t: F.max_pool1d(t.reshape(1, 1, 4), 2),
@@ -296,7 +287,7 @@ def _our_grad(fn, values):
     ],
 )
 def test_ties_and_kinks_follow_pytorch(ours, theirs, values):
-    np.testing.assert_allclose(_our_grad(ours, values), _torch_grad(theirs, values))
+    compare_with_torch(sum_of(ours), sum_of(theirs), [values], upstream=np.array(1.0))
 
 
 # -------------------------------------------------- broadcasting (hypothesis)
@@ -323,14 +314,7 @@ def test_broadcasting_gradients_match_torch(pair, op):
         "maximum": (F.maximum, torch.maximum),
     }
     ours_fn, torch_fn = fns[op]
-    x, y = dl.tensor(a, True, np.float64), dl.tensor(b, True, np.float64)
-    tx, ty = (torch.tensor(v, requires_grad=True) for v in (a, b))
-    out, ref = ours_fn(x, y), torch_fn(tx, ty)
-    np.testing.assert_allclose(out.data, ref.detach().numpy())
-    (out * out).sum().backward()
-    (ref * ref).sum().backward()
-    np.testing.assert_allclose(x.grad, tx.grad.numpy(), atol=1e-12)
-    np.testing.assert_allclose(y.grad, ty.grad.numpy(), atol=1e-12)
+    compare_with_torch(ours_fn, torch_fn, [a, b], atol=1e-12, grad_atol=1e-12)
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
@@ -346,18 +330,11 @@ def test_reductions_with_any_dim_and_keepdim_match_torch(array, data):
     dim = data.draw(st.integers(-array.ndim, array.ndim - 1))
     keepdim = data.draw(st.booleans())
     name = data.draw(st.sampled_from(["sum", "mean", "logsumexp", "softmax"]))
-    x = dl.tensor(array, True, np.float64)
-    t = torch.tensor(array, requires_grad=True)
     if name == "softmax":
-        out, ref = F.softmax(x, dim), torch.softmax(t, dim)
+        ours, theirs = (lambda x: F.softmax(x, dim)), (lambda t: torch.softmax(t, dim))
     else:
-        out = getattr(x, name)(dim=dim, keepdim=keepdim)
-        ref = getattr(t, name)(dim=dim, keepdim=keepdim)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), atol=1e-12)
-    weights = np.arange(out.size, dtype=np.float64).reshape(out.shape)
-    out.backward(weights)
-    ref.backward(torch.tensor(weights))
-    np.testing.assert_allclose(x.grad, t.grad.numpy(), atol=1e-10)
+        ours = theirs = lambda x: getattr(x, name)(dim=dim, keepdim=keepdim)
+    compare_with_torch(ours, theirs, [array], atol=1e-12, grad_atol=1e-10)
 
 
 def test_numpy_style_aliases():
@@ -379,10 +356,10 @@ def test_dropout_scales_survivors_and_is_identity_in_eval():
     y = F.dropout(x, 0.25)
     kept = y.data[y.data != 0]
     assert np.allclose(kept, 1 / 0.75)
-    assert 0.65 < kept.size / 1000 < 0.85
+    assert 0.65 < kept.numel() / 1000 < 0.85
     assert F.dropout(x, 0.25, training=False) is x
 
 
 def test_tensor_repr_says_what_matters():
     assert repr(dl.tensor([1.0, 2.0], requires_grad=True)).endswith("requires_grad=True)")
-    assert repr(dl.zeros(32, 10)) == "Tensor(shape=(32, 10), dtype=float32)"
+    assert repr(dl.zeros(2, 3)) == "tensor([[0., 0., 0.],\n        [0., 0., 0.]])"

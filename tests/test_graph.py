@@ -469,9 +469,9 @@ def test_trace_of_arrays_names_leaves_and_unbroadcasts_edges():
         "sum",
     ]
 
-    tw = torch.tensor(w.data, requires_grad=True)
-    tb = torch.tensor(b.data, requires_grad=True)
-    ((tw @ torch.tensor(x.data) + tb).relu() ** 2).sum().backward()
+    tw = torch.tensor(w.data.numpy(), requires_grad=True)
+    tb = torch.tensor(b.data.numpy(), requires_grad=True)
+    ((tw @ torch.tensor(x.data.numpy()) + tb).relu() ** 2).sum().backward()
     np.testing.assert_allclose(w.grad, tw.grad.numpy())
     np.testing.assert_allclose(b.grad, tb.grad.numpy())
 

@@ -69,6 +69,7 @@ def test_gain_rejects_unknown_names():
 
 
 def _check_uniform(values: np.ndarray, low: float, high: float) -> None:
+    values = np.asarray(values)
     n = values.size
     width = high - low
     assert values.min() >= low and values.max() <= high
@@ -80,6 +81,7 @@ def _check_uniform(values: np.ndarray, low: float, high: float) -> None:
 
 
 def _check_normal(values: np.ndarray, mean: float, std: float) -> None:
+    values = np.asarray(values)
     n = values.size
     assert abs(values.mean() - mean) < 5 * std / math.sqrt(n)
     assert values.std() == pytest.approx(std, rel=0.015)
@@ -155,8 +157,8 @@ def test_init_writes_in_place_keeps_dtype_and_is_reproducible():
     data = p.data
     dl.manual_seed(3)
     init.kaiming_normal_(p)
-    assert p.data is data and p.dtype == np.float32 and p.requires_grad
-    first = p.data.copy()
+    assert p.data.numpy() is data.numpy() and p.dtype == np.float32 and p.requires_grad
+    first = p.data.numpy().copy()
     dl.manual_seed(3)
     init.kaiming_normal_(p)
     np.testing.assert_array_equal(p.data, first)
@@ -184,14 +186,14 @@ def test_default_weight_and_bias_init_equal_torchs(ours, theirs):
     layer = ours()
     fan_in, _ = init.calculate_fan_in_and_fan_out(layer.weight.shape)
     bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_(a=sqrt(5)) and PyTorch's bias rule
-    _check_uniform(layer.weight.data.astype(np.float64), -bound, bound)
+    _check_uniform(layer.weight.data.numpy().astype(np.float64), -bound, bound)
     t_layer = theirs()
     assert tuple(t_layer.weight.shape) == layer.weight.shape
     t_weight = t_layer.weight.detach().numpy().astype(np.float64)
     _check_uniform(t_weight, -bound, bound)
     assert layer.weight.data.std() == pytest.approx(t_weight.std(), rel=0.02)
     # The bias is small (one value per output); pool several layers to test it.
-    biases = np.concatenate([ours().bias.data for _ in range(400 // layer.bias.size + 1)])
+    biases = np.concatenate([ours().bias.data for _ in range(400 // layer.bias.numel() + 1)])
     t_bias = np.concatenate([theirs().bias.detach().numpy() for _ in range(4)])
     assert np.abs(biases).max() <= bound and np.abs(t_bias).max() <= bound
     assert biases.std() == pytest.approx(bound / math.sqrt(3), rel=0.1)

@@ -340,8 +340,8 @@ def test_layer_gradient_norms_match_pytorch():
     weights = []
     for module in net:
         if isinstance(module, nn.Linear):
-            w = torch.tensor(module.weight.data, dtype=torch.float64, requires_grad=True)
-            b = torch.tensor(module.bias.data, dtype=torch.float64)
+            w = torch.tensor(module.weight.data.numpy(), dtype=torch.float64, requires_grad=True)
+            b = torch.tensor(module.bias.data.numpy(), dtype=torch.float64)
             weights.append(w)
             h = h @ w.T + b
         else:

@@ -209,6 +209,8 @@ def test_address_sync_and_layer_buttons():
     assert page.change_layers("playground-layer-1-plus", [16, 3]) == [16, 4]
     assert page.change_layers("playground-remove-layer", [4]) == []
     assert page.change_layers("playground-add-layer", "junk") == [8, 8, 8]
+    assert [o["value"] for o in page.loss_options("plane")] == ["mse", "l1"]
+    assert [o["value"] for o in page.loss_options(["x"])][0] == "cross_entropy"
 
 
 GARBAGE = (None, "", "x", 10**400, -1, 2.5, math.nan, True, [], [1, 2], {}, {"points": 1}, "?a=b")
@@ -231,6 +233,7 @@ def test_callbacks_answer_any_single_bad_argument_without_raising():
         page.set_weight: [1, None, 0.5, [0, 1, 1], session, 0],
         page.show_code: [1, session, None],
         page.regenerate: [1, 3],
+        page.loss_options: ["plane"],
     }
     for fn, good in calls.items():
         for i in range(len(good)):

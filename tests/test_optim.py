@@ -255,7 +255,9 @@ def test_state_dict_round_trip_continues_identically(make) -> None:
             assert isinstance(value, int) if name == "step" else isinstance(value, np.ndarray)
     json.dumps(saved["param_groups"])  # options are JSON-friendly (for checkpoints)
 
-    resumed = [dl.tensor(p.data.copy(), dtype=np.float64, requires_grad=True) for p in first]
+    resumed = [
+        dl.tensor(p.data.numpy().copy(), dtype=np.float64, requires_grad=True) for p in first
+    ]
     dl_train(opt1, first, range(25, 30))  # must not leak into `saved`
     # As a checkpoint hands it back: options through JSON, string keys, 0-d array steps.
     restored = {
@@ -274,7 +276,7 @@ def test_state_dict_round_trip_continues_identically(make) -> None:
 
 def test_load_state_dict_restores_options_and_casts_buffers() -> None:
     p64 = dl.tensor(np.ones(3), dtype=np.float64, requires_grad=True)
-    p64.grad = np.array([1.0, 2.0, 3.0])
+    p64.grad = dl.tensor([1.0, 2.0, 3.0], dtype=np.float64)
     opt = SGD([p64], lr=0.5, momentum=0.9)
     opt.step()
     saved = opt.state_dict()
@@ -302,7 +304,7 @@ def test_load_state_dict_refuses_mismatches() -> None:
         SGD(ps[:3], lr=0.1).load_state_dict(saved)
     opt = SGD(ps, lr=0.1, momentum=0.9)
     for p in ps:
-        p.grad = np.ones_like(p.data)
+        p.grad = dl.ones_like(p)
     opt.step()
     saved = opt.state_dict()
     saved["state"][0]["momentum_buffer"] = np.zeros(5)
@@ -334,15 +336,15 @@ def test_step_updates_data_in_place_and_never_writes_grad(cls, kwargs, dtype) ->
     a = dl.tensor(rng.standard_normal((3, 4)), dtype=dtype, requires_grad=True)
     b = dl.tensor(rng.standard_normal((3, 4)), dtype=dtype, requires_grad=True)
     shared = rng.standard_normal((3, 4)).astype(dtype)
-    a.grad = shared
-    b.grad = shared  # aliased: an in-place write to one grad would corrupt the other
+    a.grad = dl.from_numpy(shared)
+    b.grad = dl.from_numpy(shared)  # aliased: an in-place write to one grad would corrupt the other
     before = shared.copy()
-    data_a, view_a, start_a = a.data, a.data[0], a.data.copy()
+    data_a, view_a, start_a = a.data, a.data[0], a.data.numpy().copy()
     opt = cls([a, b], **kwargs)
     for _ in range(3):
         opt.step()
     np.testing.assert_array_equal(shared, before)
-    assert a.data is data_a and a.data.dtype == dtype
+    assert a.numpy(force=True) is data_a.numpy() and a.data.dtype == dtype
     assert not np.array_equal(view_a, start_a[0])  # a view of the data sees the update
     for buffers in opt.state.values():
         for name, value in buffers.items():
@@ -354,7 +356,7 @@ def test_zero_grad() -> None:
     ps = dl_params(init_weights())
     opt = SGD(ps, lr=0.1)
     for p in ps:
-        p.grad = np.ones_like(p.data)
+        p.grad = dl.ones_like(p)
     old = ps[0].grad
     opt.zero_grad(set_to_none=False)
     assert all(p.grad is not None and not p.grad.any() for p in ps)
@@ -394,7 +396,7 @@ def test_heavy_ball_is_sgd_momentum() -> None:
     for _ in range(60):
         v = beta * v - lr * _quadratic_grad(w_course)
         w_course = w_course + v
-        p.grad = _quadratic_grad(p.data)
+        p.grad = dl.from_numpy(_quadratic_grad(p.data.numpy()))
         opt.step()
         np.testing.assert_allclose(p.data, w_course, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(-lr * opt.state[p]["momentum_buffer"], v, rtol=1e-12)
@@ -411,11 +413,11 @@ def test_moving_average_momentum_is_sgd_with_dampening() -> None:
     w_course, v = np.array([-4.0, 2.0]), np.zeros(2)
     p = dl.tensor([-4.0, 2.0], dtype=np.float64, requires_grad=True)
     opt = SGD([p], lr=lr, momentum=beta, dampening=beta)
-    opt.state[p]["momentum_buffer"] = np.zeros_like(p.data)
+    opt.state[p]["momentum_buffer"] = np.zeros_like(p.data.numpy())
     for _ in range(60):
         v = beta * v + (1 - beta) * _quadratic_grad(w_course)
         w_course = w_course - lr * v
-        p.grad = _quadratic_grad(p.data)
+        p.grad = dl.from_numpy(_quadratic_grad(p.data.numpy()))
         opt.step()
         np.testing.assert_allclose(p.data, w_course, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(opt.state[p]["momentum_buffer"], v, rtol=1e-12)
@@ -426,13 +428,13 @@ def test_moving_average_momentum_is_sgd_with_dampening() -> None:
     opt = SGD([q], lr=lr, momentum=beta, dampening=beta)
     w, v = np.array([-4.0, 2.0]), _quadratic_grad(np.array([-4.0, 2.0]))
     w = w - lr * v
-    q.grad = _quadratic_grad(q.data)
+    q.grad = dl.from_numpy(_quadratic_grad(q.data.numpy()))
     opt.step()
     np.testing.assert_allclose(q.data, w, rtol=1e-12)
     for _ in range(30):
         v = beta * v + (1 - beta) * _quadratic_grad(w)
         w = w - lr * v
-        q.grad = _quadratic_grad(q.data)
+        q.grad = dl.from_numpy(_quadratic_grad(q.data.numpy()))
         opt.step()
     np.testing.assert_allclose(q.data, w, rtol=1e-12, atol=1e-14)
 
@@ -632,5 +634,5 @@ def test_zero_dimensional_parameters_match_torch(name, options):
             o.zero_grad()
             (p * p * p).backward()
             o.step()
-    assert isinstance(ours.data, np.ndarray) and ours.shape == ()
+    assert isinstance(ours.data.numpy(), np.ndarray) and ours.shape == ()
     np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10)

@@ -139,7 +139,10 @@ def test_regression_predicts_values():
     )
     trained = TrainedModel(lin.eval(), prep, {}, None, 0)
     X = np.array([[3.0, 4.0], [1.0, 2.0]])
-    w, b = lin.weight.numpy().astype(np.float64), lin.bias.numpy().astype(np.float64)
+    w, b = (
+        lin.weight.detach().numpy().astype(np.float64),
+        lin.bias.detach().numpy().astype(np.float64),
+    )
     np.testing.assert_allclose(trained.predict(X), ((X - [1, 2]) / 2) @ w.T[:, 0] + b, rtol=1e-6)
     with pytest.raises(RunError, match="this run is a regression; use predict"):
         trained.predict_proba(X)

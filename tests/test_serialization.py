@@ -100,7 +100,7 @@ def test_tensors_are_saved_as_arrays(tmp_path, name):
 
     t = dl.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     save({"t": t}, tmp_path / name)
-    np.testing.assert_array_equal(load(tmp_path / name)["t"], t.numpy())
+    np.testing.assert_array_equal(load(tmp_path / name)["t"], t.detach().numpy())
 
 
 @pytest.mark.parametrize("name", FORMATS)
@@ -162,7 +162,7 @@ def test_a_descentlab_model_loads_into_torch_and_back(tmp_path):
     theirs.load_state_dict(load_file(str(tmp_path / "ours.safetensors")))
     with torch.no_grad():
         out = theirs(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(out, ours(dl.tensor(x)).numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out, ours(dl.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
 
     torch.manual_seed(3)
     fresh_theirs = _twins(torch)[1].eval()
@@ -170,7 +170,7 @@ def test_a_descentlab_model_loads_into_torch_and_back(tmp_path):
     ours.load_state_dict(load(tmp_path / "theirs.safetensors"))
     with torch.no_grad():
         expected = fresh_theirs(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(ours(dl.tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours(dl.tensor(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
 # --------------------------------------------------------------------------- damaged files

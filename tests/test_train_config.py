@@ -169,7 +169,7 @@ def test_every_registry_entry_builds_and_runs():
         model = registry.models.build("linear", (2,), 2)
         opt = registry.optimizers.build(name, model.parameters())
         assert opt.param_groups[0]["lr"] == registry.optimizers.defaults(name)["lr"]
-        before = model[0].weight.data.copy()
+        before = model[0].weight.data.numpy().copy()
         registry.losses.build("cross_entropy")(model(x), y).backward()
         opt.step()
         assert not np.array_equal(before, model[0].weight.data), name

@@ -24,8 +24,22 @@ def is_grad_enabled() -> bool:
     return getattr(_local, "grad_enabled", True)
 
 
-def set_grad_enabled(mode: bool) -> None:
-    _local.grad_enabled = bool(mode)
+class set_grad_enabled:  # noqa: N801 - torch's name
+    """Turn gradient recording on or off: at once when called, and back when used with ``with``.
+
+    As in torch, ``set_grad_enabled(False)`` switches immediately, and
+    ``with set_grad_enabled(False): ...`` restores the previous mode on leaving the block.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.previous = is_grad_enabled()
+        _local.grad_enabled = bool(mode)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        _local.grad_enabled = self.previous
 
 
 @contextmanager
@@ -48,6 +62,24 @@ def enable_grad() -> Iterator[None]:
         yield
     finally:
         _local.grad_enabled = previous
+
+
+@contextmanager
+def inference_mode(mode: bool = True) -> Iterator[None]:
+    """torch.inference_mode: here the same as ``no_grad()`` (when ``mode`` is True)."""
+    previous = is_grad_enabled()
+    previous_inference = is_inference_mode_enabled()
+    _local.grad_enabled = previous and not mode
+    _local.inference = bool(mode)
+    try:
+        yield
+    finally:
+        _local.grad_enabled = previous
+        _local.inference = previous_inference
+
+
+def is_inference_mode_enabled() -> bool:
+    return getattr(_local, "inference", False)
 
 
 def is_anomaly_enabled() -> bool:
@@ -82,5 +114,8 @@ def set_default_dtype(dtype: object) -> None:
     except TypeError:
         resolved = None
     if resolved is None or resolved.name not in _ALLOWED_DTYPES:
-        raise TypeError(f"set_default_dtype: expected float32 or float64, received {dtype!r}")
+        raise TypeError(
+            f"set_default_dtype: expected float32 or float64, received {dtype!r} (only "
+            "floating point types are supported as the default type)"
+        )
     _default_dtype = resolved

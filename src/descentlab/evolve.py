@@ -198,7 +198,7 @@ def surface_loss(surface: L.Surface) -> Callable[[np.ndarray], np.ndarray]:
         with dl.no_grad():
             x = dl.tensor(genomes[:, 0], dtype=np.float64)
             y = dl.tensor(genomes[:, 1], dtype=np.float64)
-            return np.broadcast_to(surface(x, y).numpy(), (len(genomes),)).copy()
+            return np.broadcast_to(surface(x, y).detach().numpy(), (len(genomes),)).copy()
 
     return loss
 
@@ -307,13 +307,13 @@ class NetworkProblem:
 
     def genome(self) -> np.ndarray:
         """The model's current weights as one vector: (dim,)."""
-        return np.concatenate([p.numpy().ravel() for p in self.params]).astype(np.float64)
+        return np.concatenate([p.detach().numpy().ravel() for p in self.params]).astype(np.float64)
 
     def load(self, genome: np.ndarray) -> None:
         """Write ``genome`` (dim,) into the model's parameters."""
         offset = 0
         for p, shape, size in zip(self.params, self.shapes, self.sizes):
-            p.numpy()[...] = genome[offset : offset + size].reshape(shape)
+            p.detach().numpy()[...] = genome[offset : offset + size].reshape(shape)
             offset += size
 
     def __call__(self, genomes: np.ndarray) -> np.ndarray:
@@ -333,7 +333,7 @@ class NetworkProblem:
         Xt = self.X if X is None else dl.tensor(np.asarray(X, dtype=np.float32))
         yt = self.y if y is None else np.asarray(y)
         with dl.no_grad():
-            pred = self.model(Xt).numpy().argmax(axis=1)
+            pred = self.model(Xt).detach().numpy().argmax(axis=1)
         return float(np.mean(pred == yt))
 
 

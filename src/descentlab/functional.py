@@ -22,6 +22,14 @@ from descentlab.ops import unary as _unary
 from descentlab.ops.base import normalize_axis
 from descentlab.tensor import Tensor, _lift, apply
 
+__all__ = [
+    "avg_pool1d", "avg_pool2d", "binary_cross_entropy_with_logits", "clip", "concatenate",
+    "conv1d", "conv2d", "cross_entropy", "dropout", "elu", "gelu", "hinge_loss", "l1_loss",
+    "leaky_relu", "linear", "log_softmax", "logsumexp", "max_pool1d", "max_pool2d", "maximum",
+    "minimum", "mse_loss", "multi_margin_loss", "nll_loss", "pad", "relu", "sigmoid", "silu",
+    "softmax", "softplus", "stack", "tanh", "where",
+]  # fmt: skip
+
 _REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -92,7 +100,7 @@ def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = 
 # ---------------------------------------------------------------- choosing
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elementwise ``a`` where ``condition`` holds, else ``b`` (condition gets no grad)."""
-    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    cond = np.asarray(condition._data if isinstance(condition, Tensor) else condition, dtype=bool)
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)
     return apply(_select.Where, _lift(a, like), _lift(b, like), condition=cond)
 
@@ -299,10 +307,10 @@ def _class_target(op: str, logits: Tensor, target: Any) -> Tensor:
             raise ValueError(
                 f"{op}: class-index target must have shape ({n},), received {target.shape}"
             )
-        if target.size and (target.data.min() < 0 or target.data.max() >= classes):
+        if target._data.size and (target._data.min() < 0 or target._data.max() >= classes):
             raise ValueError(
                 f"{op}: target classes must be in [0, {classes - 1}], received values in "
-                f"[{target.data.min()}, {target.data.max()}]"
+                f"[{target._data.min()}, {target._data.max()}]"
             )
         return target
     if target.shape != logits.shape:
@@ -362,7 +370,7 @@ def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     target = _class_target("nll_loss", input, target)
     if target.dtype.kind not in "iu":
         raise ValueError("nll_loss: target must hold class indices (an integer tensor)")
-    return _reduce_loss(-input[np.arange(input.shape[0]), target.data], reduction)
+    return _reduce_loss(-input[np.arange(input.shape[0]), target._data], reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean",
@@ -378,7 +386,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str 
         None
         if pos_weight is None
         else np.asarray(
-            pos_weight.data if isinstance(pos_weight, Tensor) else pos_weight, dtype=input.dtype
+            pos_weight._data if isinstance(pos_weight, Tensor) else pos_weight, dtype=input.dtype
         )
     )
     return apply(_softmax.BCEWithLogits, input, target, pos_weight=weight, reduction=reduction)
@@ -395,9 +403,9 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
     target = _class_target("multi_margin_loss", input, target)
     n, classes = input.shape
     rows = np.arange(n)
-    correct = input[rows, target.data].reshape(n, 1)
+    correct = input[rows, target._data].reshape(n, 1)
     others = np.ones((n, classes), dtype=input.dtype)
-    others[rows, target.data] = 0
+    others[rows, target._data] = 0
     hinge = (margin - correct + input).relu()
     if p == 2:
         hinge = hinge * hinge

@@ -94,7 +94,7 @@ def gradcheck(
     """
     leaves = []
     for x in inputs:
-        data = x.data if isinstance(x, Tensor) else np.asarray(x)
+        data = x._data if isinstance(x, Tensor) else np.asarray(x)
         wants = data.dtype.kind == "f" and (not isinstance(x, Tensor) or x.requires_grad)
         if data.dtype.kind == "f":
             data = data.astype(np.float64)
@@ -112,14 +112,14 @@ def gradcheck(
         out.backward(projection)
 
     def scalar() -> float:
-        return float((fn(*leaves).data * projection).sum())
+        return float((fn(*leaves)._data * projection).sum())
 
     report = GradcheckReport()
     for index, leaf in enumerate(leaves):
         if not leaf.requires_grad:
             continue
-        analytic = np.zeros_like(leaf.data) if leaf.grad is None else leaf.grad
-        numerical = numerical_gradient(scalar, leaf.data, eps)
+        analytic = np.zeros_like(leaf._data) if leaf._grad is None else leaf._grad._data
+        numerical = numerical_gradient(scalar, leaf._data, eps)
         report.inputs.append(_compare(index, analytic, numerical, atol, rtol))
 
     failed = [r for r in report.inputs if not r.passed]

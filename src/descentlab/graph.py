@@ -499,22 +499,22 @@ def trace(
         with np.errstate(all="ignore"):
             output.backward(retain_graph=True)
             for t in order:
-                if t._ctx is not None and t.grad is not None:
+                if t._ctx is not None and t._grad is not None:
                     parts.update(_edge_parts(t))
     ids = {id(t): i for i, t in enumerate(order)}
     nodes, edges = [], []
     for i, t in enumerate(order):
         if t._ctx is None:
             op = "input" if t.requires_grad else "const"
-            label = label_of.get(id(t), op if op == "input" else _fmt(_plain(t.data)))
+            label = label_of.get(id(t), op if op == "input" else _fmt(_plain(t._data)))
         else:
             op = t._ctx.name
             label = _SYMBOLS.get(op, op)
             for k, parent in enumerate(t._ctx.parents):
                 part = parts.get((id(t), k))
                 edges.append(Edge(ids[id(parent)], i, k, None if part is None else _plain(part)))
-        grad = None if t.grad is None else _plain(t.grad)
-        nodes.append(Node(i, op, label, tuple(t.shape), _plain(t.data), grad))
+        grad = None if t._grad is None else _plain(t._grad._data)
+        nodes.append(Node(i, op, label, tuple(t.shape), _plain(t._data), grad))
     return Graph(tuple(nodes), tuple(edges))
 
 
@@ -549,7 +549,7 @@ def _graph_order(root: Tensor) -> list[Tensor]:
 def _edge_parts(t: Tensor) -> dict[tuple[int, int], np.ndarray]:
     """What t's op sends back to each of its inputs (the engine's own backward, replayed)."""
     ctx = t._ctx
-    grads = ctx.backward(ctx, t.grad)
+    grads = ctx.backward(ctx, t._grad._data)
     parts = {}
     for k, (parent, grad) in enumerate(zip(ctx.parents, grads)):
         if grad is not None and parent.requires_grad:

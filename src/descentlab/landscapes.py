@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 import descentlab as dl
+from descentlab.factories import from_numpy
 from descentlab.tensor import Tensor
 
 __all__ = [
@@ -345,7 +346,7 @@ def evaluate_grid(
     ys = np.linspace(y0, y1, n)
     with dl.no_grad():
         z = surface(_as_tensor(xs[None, :]), _as_tensor(ys[:, None]))
-    return xs, ys, np.broadcast_to(z.numpy(), (n, n)).copy()
+    return xs, ys, np.broadcast_to(z.detach().numpy(), (n, n)).copy()
 
 
 def evaluate_curve(
@@ -357,7 +358,7 @@ def evaluate_curve(
     ws = np.linspace(w0, w1, n)
     with dl.no_grad():
         values = loss(_as_tensor(ws))
-    return ws, np.broadcast_to(values.numpy(), (n,)).copy()
+    return ws, np.broadcast_to(values.detach().numpy(), (n,)).copy()
 
 
 def value_and_grad(fn: Callable[..., Tensor], point: Sequence[float]) -> tuple[float, np.ndarray]:
@@ -507,7 +508,7 @@ def descend_many(
     if k == 0:
         return {}
     coords = [_as_tensor(np.full(k, v), requires_grad=True) for v in point]
-    views = [[_RowView(c.data[i : i + 1]) for c in coords] for i in range(k)]
+    views = [[_row(c._data[i : i + 1]) for c in coords] for i in range(k)]
     opts = []
     for label, row in zip(labels, views):
         options = dict(optimizers[label])
@@ -523,14 +524,14 @@ def descend_many(
             for c in coords:
                 c.grad = None
             values = fn(*coords)
-            v = values.numpy()
-            here = np.stack([c.data for c in coords], axis=1)
+            v = values.detach().numpy()
+            here = np.stack([c._data for c in coords], axis=1)
             ok = np.isfinite(v) & (np.abs(v) <= limit) & np.all(np.abs(here) <= limit, axis=1)
             live &= ok
             if not live.any():
                 break
             values.sum().backward()
-            g = np.stack([c.grad for c in coords], axis=1)
+            g = np.stack([c._grad._data for c in coords], axis=1)
             path[t, live], losses[t, live], grads[t, live] = here[live], v[live], g[live]
             length[live] = t + 1
             if t == steps:
@@ -603,18 +604,11 @@ def classify_run(trajectory: Trajectory, min_value: float | None = None) -> Verd
     return Verdict("good", f"{closed:.2%} of the loss gap closed in {trajectory.steps} steps")
 
 
-class _RowView:
-    """One row of a batched parameter, seen by an optimiser as a parameter of its own.
-
-    The optimiser only reads ``.data`` (updated in place: a view writes through to the
-    batched tensor) and ``.grad``.
-    """
-
-    __slots__ = ("data", "grad")
-
-    def __init__(self, data: np.ndarray) -> None:
-        self.data = data
-        self.grad: np.ndarray | None = None
+def _row(data: np.ndarray) -> Tensor:
+    """One row of a batched parameter, seen by an optimiser as a parameter of its own: a
+    tensor sharing the row's memory, so the optimiser's in-place update writes through to
+    the batched tensor."""
+    return from_numpy(data)
 
 
 def momentum_map(
@@ -662,7 +656,7 @@ def momentum_map(
     x0, y0 = start or surface.start
     x = _as_tensor(np.full((m, n), x0), requires_grad=True)
     y = _as_tensor(np.full((m, n), y0), requires_grad=True)
-    rows = [(_RowView(x.data[i]), _RowView(y.data[i])) for i in range(m)]
+    rows = [(_row(x._data[i]), _row(y._data[i])) for i in range(m)]
     groups = [
         {"params": list(pair), "momentum": float(mu), "nesterov": bool(nesterov and mu > 0)}
         for pair, mu in zip(rows, mom_arr)
@@ -675,7 +669,7 @@ def momentum_map(
         for t in range(steps + 1):
             x.grad = y.grad = None
             values = surface(x, y)
-            gap = values.numpy() - surface.min_value
+            gap = values.detach().numpy() - surface.min_value
             if gap0 is None:
                 gap0 = gap.copy()
             done = np.isinf(result) & (gap <= tol * gap0)

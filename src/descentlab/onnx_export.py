@@ -60,7 +60,7 @@ class _Graph:
 
 
 def _np(t: Any) -> np.ndarray:
-    return t.numpy() if hasattr(t, "numpy") else np.asarray(t)
+    return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
 
 
 def _linear(g: _Graph, m, x: str, shape_in, shape_out) -> str:

@@ -44,6 +44,19 @@ def _case(name, fn, *shapes, domain="real") -> OpCase:
     return OpCase(name, fn, tuple(shapes), domain)
 
 
+def _einsum(equation: str, *operands: Tensor) -> Tensor:
+    from descentlab.functions import einsum
+
+    return einsum(equation, *operands)
+
+
+def _set_row(a: Tensor, row: Tensor) -> Tensor:
+    """``a`` with its row 1 replaced by ``row``, recorded in place on a copy of ``a``."""
+    out = a * 1.0
+    out[1] = row
+    return out * a
+
+
 OP_CASES: list[OpCase] = [
     _case("add", lambda a, b: a + b, (3, 4), (4,)),
     _case("sub", lambda a, b: a - b, (2, 1, 4), (3, 1)),
@@ -77,8 +90,8 @@ OP_CASES: list[OpCase] = [
     _case("mean", lambda a: a.mean(dim=(0, 2)), (2, 3, 4)),
     _case("var", lambda a: a.var(dim=1), (3, 5)),
     _case("max", lambda a: a.max(), (3, 4), domain="distinct"),
-    _case("max_dim", lambda a: a.max(dim=1), (3, 4), domain="distinct"),
-    _case("min_dim", lambda a: a.min(dim=0, keepdim=True), (3, 4), domain="distinct"),
+    _case("max_dim", lambda a: a.max(dim=1).values, (3, 4), domain="distinct"),
+    _case("min_dim", lambda a: a.min(dim=0, keepdim=True).values, (3, 4), domain="distinct"),
     _case("softmax", lambda a: F.softmax(a, dim=1), (3, 4)),
     _case("log_softmax", lambda a: F.log_softmax(a, dim=0), (3, 4)),
     _case("logsumexp", lambda a: F.logsumexp(a, dim=1), (3, 4)),
@@ -91,10 +104,22 @@ OP_CASES: list[OpCase] = [
     _case("pad", lambda a: F.pad(a, (1, 2, 0, 1)), (2, 3)),
     _case("concatenate", lambda a, b: F.concatenate([a, b], axis=1), (2, 3), (2, 2)),
     _case("stack", lambda a, b: F.stack([a, b], axis=-1), (2, 3), (2, 3)),
-    _case("where", lambda a, b: F.where(a.data > 0, a, b), (3, 4), (3, 4)),
+    _case("where", lambda a, b: F.where(a._data > 0, a, b), (3, 4), (3, 4)),
     _case("maximum", F.maximum, (3, 4), (3, 4), domain="distinct"),
     _case("minimum", F.minimum, (3, 4), (4,), domain="distinct"),
     _case("linear", F.linear, (5, 4), (3, 4), (3,)),
+    _case("log1p", lambda a: a.log1p(), (3, 4), domain="positive"),
+    _case("tan", lambda a: a.tan(), (3, 4)),
+    _case("floor", lambda a: a.floor() * a, (3, 4), domain="away_from_zero"),
+    _case("prod", lambda a: a.prod(dim=1), (3, 4)),
+    _case("prod_all", lambda a: a.prod(), (2, 3)),
+    _case("cumsum", lambda a: a.cumsum(dim=1), (3, 4)),
+    _case("clone", lambda a: a.clone() * a, (3, 4)),
+    _case("gather", lambda a: a.gather(1, np.array([[0, 0], [3, 1], [2, 2]])), (3, 4)),
+    _case("sort", lambda a: a.sort(dim=1, descending=True).values, (3, 4), domain="distinct"),
+    _case("einsum", lambda a, b: _einsum("ij,jk->ik", a, b), (3, 4), (4, 2)),
+    _case("einsum_summed", lambda a, b: _einsum("ij,kj->i", a, b), (3, 4), (2, 4)),
+    _case("setitem", _set_row, (3, 4), (4,)),
     _case(
         "conv1d", lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1), (2, 3, 9), (4, 3, 3), (4,)
     ),

@@ -49,17 +49,17 @@ def descentlab_step(x: np.ndarray, y: np.ndarray) -> StepFn:
 
     params = [dl.tensor(p, requires_grad=True) for p in initial_weights()]
     xs, ys = dl.tensor(x), dl.tensor(y)
+    opt = dl.optim.SGD(params, lr=LR)
 
-    def step() -> float:
+    def step() -> float:  # the same program as torch_step below
         w1, b1, w2, b2, w3, b3 = params
         h = F.linear(xs, w1, b1).tanh()
         h = F.linear(h, w2, b2).tanh()
         loss = F.mse_loss(F.linear(h, w3, b3), ys)
+        opt.zero_grad()
         loss.backward()
-        for p in params:
-            p.data -= LR * p.grad
-            p.grad = None
-        return float(loss.data)
+        opt.step()
+        return loss.item()
 
     return step
 

@@ -1,4 +1,4 @@
-"""``descentlab train [CONFIG.toml] [--set key=value ...] [--resume RUN_DIR]``.
+"""``descentlab train [CONFIG.toml] [--data FILE --target COL] [--set KEY=VALUE] [--resume DIR]``.
 
 With no config it trains the default example (an MLP 64-128-64-10 on the 8x8 digits), shows a
 live progress bar, then a summary table and a diagnosis of the learning curves, and writes the
@@ -32,7 +32,8 @@ def add_config_arguments(p: argparse.ArgumentParser, config_required: bool = Fal
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a config key, e.g. --set optim.lr=0.01 --set train.epochs=5",
+        help="override a config key, e.g. --set optim.lr=0.01 --set train.epochs=5 "
+        "(every key: descentlab config)",
     )
 
 
@@ -274,9 +275,11 @@ def register(subparsers) -> None:
         "--data", metavar="FILE", help="train on your own file: CSV/TSV with a header, .npy/.npz"
     )
     p.add_argument("--target", metavar="COLUMN", help="with --data: the column to predict")
+    from descentlab import registry
+
     p.add_argument(
         "--task",
-        choices=("auto", "classification", "regression"),
+        choices=registry.datasets.params("file")["task"].choice_names(),
         type=str.lower,
         help="with --data: the task (default auto: inferred from the target)",
     )

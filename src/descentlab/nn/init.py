@@ -47,8 +47,8 @@ _LINEAR_FNS = (
 
 
 def _array(tensor: Any) -> np.ndarray:
-    """The ndarray an init function writes into: ``tensor.data`` for a Tensor, else the array."""
-    arr = tensor if isinstance(tensor, np.ndarray) else getattr(tensor, "data", None)
+    """The ndarray an init function writes into: a Tensor's memory, or the array itself."""
+    arr = tensor if isinstance(tensor, np.ndarray) else getattr(tensor, "_data", None)
     if not isinstance(arr, np.ndarray):
         raise TypeError(
             f"init: expected a Tensor, Parameter or np.ndarray, got {type(tensor).__name__}"
@@ -61,6 +61,8 @@ def _array(tensor: Any) -> np.ndarray:
 def _fill(tensor: Any, values: np.ndarray | float) -> Any:
     arr = _array(tensor)
     arr[...] = values
+    if arr is not tensor:
+        tensor._version += 1  # an in-place write, counted as torch counts it
     return tensor
 
 

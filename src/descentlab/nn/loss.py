@@ -136,7 +136,7 @@ class BCEWithLogitsLoss(_Loss):
     def __init__(self, reduction: str = "mean", pos_weight: Any = None) -> None:
         super().__init__(reduction)
         if pos_weight is not None:
-            pw = pos_weight.data if isinstance(pos_weight, Tensor) else np.asarray(pos_weight)
+            pw = pos_weight._data if isinstance(pos_weight, Tensor) else np.asarray(pos_weight)
             if not np.issubdtype(pw.dtype, np.floating):
                 pw = pw.astype(np.float64)
             pos_weight = pw.copy()

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from descentlab.autograd_mode import get_default_dtype
-from descentlab.tensor import Tensor
+from descentlab.tensor import Tensor, _leaf
 
 __all__ = ["IncompatibleKeys", "Module", "Parameter"]
 
@@ -30,7 +30,7 @@ class Parameter(Tensor):
     """
 
     def __init__(self, data: Any, requires_grad: bool = True) -> None:
-        arr = data.data if isinstance(data, Tensor) else np.asarray(data)
+        arr = data._data if isinstance(data, Tensor) else np.asarray(data)
         if not np.issubdtype(arr.dtype, np.floating):
             arr = arr.astype(get_default_dtype())
         super().__init__(arr, requires_grad=requires_grad, dtype=arr.dtype)
@@ -50,7 +50,7 @@ def _as_buffer(name: str, value: Any) -> np.ndarray | None:
     if value is None:
         return None
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if isinstance(value, np.ndarray):
         return value
     raise TypeError(
@@ -259,12 +259,12 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's ``.grad`` (to None, or to zeros if not ``set_to_none``)."""
         for param in self.parameters():
-            if param.grad is None:
+            if param._grad is None:
                 continue
             if set_to_none:
-                param.grad = None
+                param._grad = None
             else:
-                param.grad = np.zeros_like(param.data)
+                param._grad = _leaf(np.zeros_like(param._data))
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Freeze (False) or unfreeze every parameter; return self."""
@@ -272,23 +272,40 @@ class Module:
             param.requires_grad = requires_grad
         return self
 
-    def to(self, dtype: Any) -> Module:
+    def to(self, *args: Any, dtype: Any = None, device: Any = None,
+           non_blocking: bool = False) -> Module:  # fmt: skip
         """Cast every floating-point parameter and buffer to ``dtype`` in place; return self.
 
-        The Parameter objects stay the same (an optimiser holding them keeps working).
+        As torch's ``Module.to``: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``; the
+        device must be the CPU. The Parameter objects stay the same (an optimiser holding
+        them keeps working).
         """
+        from descentlab.device import check_device
+        from descentlab.device import device as device_type
+
+        for arg in args:
+            if isinstance(arg, str | device_type):
+                device = arg
+            else:
+                dtype = arg
+        check_device(device, "Module.to")
+        if dtype is None:
+            return self
         dtype = np.dtype(dtype)
         if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ValueError(f"to: dtype must be float32 or float64, got {dtype}")
         for module in self.modules():
             for param in module._parameters.values():
                 if param is not None:
-                    param.data = param.data.astype(dtype)
-                    if param.grad is not None:
-                        param.grad = param.grad.astype(dtype)
+                    param._data = param._data.astype(dtype)
+                    if param._grad is not None:
+                        param._grad = _leaf(param._grad._data.astype(dtype))
             for name, buf in module._buffers.items():
                 if buf is not None and np.issubdtype(buf.dtype, np.floating):
                     module._buffers[name] = buf.astype(dtype)
+        return self
+
+    def cpu(self) -> Module:
         return self
 
     def double(self) -> Module:
@@ -314,7 +331,7 @@ class Module:
     def _save_to(self, out: OrderedDict, prefix: str) -> None:
         for name, param in self._parameters.items():
             if param is not None:
-                out[prefix + name] = param.data.copy()
+                out[prefix + name] = param._data.copy()
         for name, buf in self._buffers.items():
             if buf is not None and name not in self._non_persistent:
                 out[prefix + name] = np.array(buf, copy=True)
@@ -369,8 +386,8 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            arr = value.data if isinstance(value, Tensor) else np.asarray(value)
-            target = module._parameters[name].data if kind == "param" else module._buffers[name]
+            arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+            target = module._parameters[name]._data if kind == "param" else module._buffers[name]
             if arr.shape != target.shape:
                 mismatched.append(
                     f"{key}: shape {tuple(arr.shape)} in the file, {tuple(target.shape)} "
@@ -396,7 +413,7 @@ class Module:
             )
         for key, arr in arrays.items():
             module, name, kind = slots[key]
-            target = module._parameters[name].data if kind == "param" else module._buffers[name]
+            target = module._parameters[name]._data if kind == "param" else module._buffers[name]
             target[...] = arr
         return IncompatibleKeys(missing, unexpected)
 

@@ -85,7 +85,7 @@ class _BatchNorm(Module):
             )
         axes = (0, *range(2, x.ndim))
         shape = (1, self.num_features) + (1,) * (x.ndim - 2)
-        n = x.size // self.num_features
+        n = x._data.size // self.num_features
         if self.training or not self.track_running_stats:
             if self.training and n <= 1:
                 raise ValueError(
@@ -95,7 +95,7 @@ class _BatchNorm(Module):
             mean = x.mean(dim=axes, keepdim=True)
             var = x.var(dim=axes, keepdim=True, correction=0)  # biased, for normalising
             if self.training and self.track_running_stats:
-                self._update_running_stats(mean.data.reshape(-1), var.data.reshape(-1), n)
+                self._update_running_stats(mean._data.reshape(-1), var._data.reshape(-1), n)
             y = (x - mean) * (var + self.eps) ** -0.5
             if self.weight is not None:
                 y = y * self.weight.reshape(*shape)

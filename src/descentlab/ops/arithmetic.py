@@ -63,6 +63,20 @@ class Div(Op):
         return grad_a, grad_b
 
 
+class FloorDivide(Op):
+    """a // b: piecewise constant, and torch defines no derivative for it (backward raises)."""
+
+    name = "floor_divide"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.floor_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
+
+
 class Neg(Op):
     name = "neg"
 

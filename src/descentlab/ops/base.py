@@ -6,9 +6,12 @@ An op is a small class with two static methods side by side::
     backward(ctx, grad) -> tuple of ndarray | None   (one per array input)
 
 ``ctx`` is the op instance itself: forward saves on it what backward needs, and the
-engine (tensor.py) stores on it the input tensors (``parents``) and which inputs need a
-gradient (``needs_input_grad``), so backward can skip work nobody asked for. Ops see
-NumPy arrays only and never import Tensor.
+engine (tensor.py) stores on it the input tensors (``parents``), which inputs need a
+gradient (``needs_input_grad``), so backward can skip work nobody asked for, and the
+inputs' version counters when it ran (``versions``): an input changed in place since then
+whose array the op saved makes backward raise, as in PyTorch. ``dirty`` names the output
+when the output itself was saved and then changed in place. Ops see NumPy arrays only and
+never import Tensor.
 
 Backward may return a gradient with the broadcast (output) shape; the engine sums it
 back to each input's shape with :func:`unbroadcast`. Backward must never write into
@@ -23,11 +26,29 @@ import numpy as np
 class Op:
     """Base class of every differentiable operation (see the module docstring)."""
 
-    __slots__ = ("parents", "needs_input_grad", "saved")
+    # ``rebased_at`` is set only on an op recorded in place: the version its output reached.
+    __slots__ = ("parents", "needs_input_grad", "saved", "versions", "dirty", "rebased_at")
     name = "op"
 
     def __init__(self) -> None:
         self.saved = None
+        self.dirty = None
+
+
+def saves_array(ctx: Op, array: np.ndarray) -> bool:
+    """Whether ``ctx.saved`` holds ``array`` or a view of its memory."""
+    saved = ctx.saved
+    items = saved if isinstance(saved, tuple) else (saved,)
+    return any(isinstance(s, np.ndarray) and np.may_share_memory(s, array) for s in items)
+
+
+def replace_saved(ctx: Op, old: np.ndarray, new: np.ndarray) -> None:
+    """Point ``ctx.saved`` at ``new`` wherever it holds ``old`` (the same object)."""
+    saved = ctx.saved
+    if saved is old:
+        ctx.saved = new
+    elif isinstance(saved, tuple):
+        ctx.saved = tuple(new if s is old else s for s in saved)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

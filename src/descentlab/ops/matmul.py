@@ -83,3 +83,33 @@ class Linear(Op):
             if len(need) > 2 and need[2]:
                 grad_b = g2.sum(axis=0)
         return (grad_x, grad_w) if len(need) == 2 else (grad_x, grad_w, grad_b)
+
+
+class Einsum(Op):
+    """np.einsum over explicit subscripts ``"ij,jk->ik"``. The gradient of each operand is
+    the einsum of the upstream gradient with the other operands onto that operand's
+    subscripts, broadcast along the letters only that operand had (they were summed)."""
+
+    name = "einsum"
+
+    @staticmethod
+    def forward(ctx, *arrays, inputs: tuple[str, ...], output: str):
+        ctx.saved = (arrays, inputs, output)
+        return np.einsum(",".join(inputs) + "->" + output, *arrays)
+
+    @staticmethod
+    def backward(ctx, grad):
+        arrays, inputs, output = ctx.saved
+        grads = []
+        for i, subs in enumerate(inputs):
+            if not ctx.needs_input_grad[i]:
+                grads.append(None)
+                continue
+            others = [s for j, s in enumerate(inputs) if j != i]
+            seen = set(output).union(*others)
+            kept = "".join(c for c in subs if c in seen)
+            spec = ",".join([output, *others]) + "->" + kept
+            g = np.einsum(spec, grad, *(a for j, a in enumerate(arrays) if j != i))
+            shape = [arrays[i].shape[k] if c in seen else 1 for k, c in enumerate(subs)]
+            grads.append(np.broadcast_to(g.reshape(shape), arrays[i].shape))
+        return tuple(grads)

@@ -133,3 +133,43 @@ class Min(_Extreme):
     name = "min"
     _pick = staticmethod(np.min)
     _arg = staticmethod(np.argmin)
+
+
+class Prod(Op):
+    """Product over ``axis``; d/dx_i = prod_{j != i} x_j, computed by exclusive cumulative
+    products from both sides so a zero among the inputs gives exact gradients."""
+
+    name = "prod"
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdims: bool):
+        ctx.saved = (a, axis, keepdims)
+        return np.prod(a, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, axis, keepdims = ctx.saved
+        flat = a.reshape(-1) if axis is None else a
+        ax = 0 if axis is None else axis
+        ones = np.ones_like(np.take(flat, [0], axis=ax))
+        before = np.cumprod(np.concatenate([ones, flat], axis=ax), axis=ax)
+        before = np.delete(before, -1, axis=ax)
+        rev = np.flip(flat, axis=ax)
+        after = np.cumprod(np.concatenate([ones, rev], axis=ax), axis=ax)
+        after = np.flip(np.delete(after, -1, axis=ax), axis=ax)
+        others = (before * after).reshape(a.shape)
+        return (restore_reduced_axes(grad, axis, keepdims) * others,)
+
+
+class Cumsum(Op):
+    name = "cumsum"
+
+    @staticmethod
+    def forward(ctx, a, axis: int):
+        ctx.saved = axis
+        return np.cumsum(a, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        axis = ctx.saved
+        return (np.flip(np.cumsum(np.flip(grad, axis), axis=axis), axis),)

@@ -58,3 +58,29 @@ class Minimum(Op):
         a, b = ctx.saved
         share = np.where(a == b, 0.5, (a < b).astype(np.float64)).astype(grad.dtype)
         return grad * share, grad * (1 - share)
+
+
+class Gather(Op):
+    """``out[i][j] = a[i][index[i][j]]`` along ``axis`` (torch.gather); backward scatters
+    the gradient back, adding where an index repeats."""
+
+    name = "gather"
+
+    @staticmethod
+    def forward(ctx, a, index: np.ndarray, axis: int):
+        ctx.saved = (a.shape, index, axis)
+        return np.take_along_axis(a, index, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, index, axis = ctx.saved
+        result = np.zeros(shape, dtype=grad.dtype)
+        np.add.at(result, _full_index(index, axis), grad)
+        return (result,)
+
+
+def _full_index(index: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
+    """The fancy index that ``take_along_axis(a, index, axis)`` reads, for ``np.add.at``."""
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[axis] = index
+    return tuple(grids)

@@ -60,7 +60,12 @@ class GetItem(Op):
     @staticmethod
     def forward(ctx, a, index):
         ctx.saved = (a.shape, a.dtype, index)
-        return a[index]
+        out = a[index]
+        if not isinstance(out, np.ndarray):  # one element: a 0-d view, as torch's x[i] is
+            items = index if isinstance(index, tuple) else (index,)
+            if Ellipsis not in items:
+                out = a[(*items, Ellipsis)]
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -117,3 +122,31 @@ class Stack(Op):
     def backward(ctx, grad):
         count, axis = ctx.saved
         return tuple(np.take(grad, i, axis=axis) for i in range(count))
+
+
+class SetItem(Op):
+    """``a[index] = value`` as a new array: the overwritten slots pass no gradient to ``a``;
+    ``value`` receives the gradient of the slots it filled (summed where it broadcast)."""
+
+    name = "setitem"
+
+    @staticmethod
+    def forward(ctx, a, value, index):
+        out = a.copy()
+        out[index] = value
+        ctx.saved = index
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        index = ctx.saved
+        need_a, need_value = ctx.needs_input_grad
+        grad_a = None
+        if need_a:
+            grad_a = grad.copy()
+            grad_a[index] = 0
+        return grad_a, (grad[index] if need_value else None)
+
+
+# Ops whose output is a view of their first input's memory (for torch's in-place rules).
+VIEW_OPS = (Reshape, Permute, Expand, GetItem)

@@ -284,3 +284,59 @@ class SiLU(Op):
     def backward(ctx, grad):
         a, sig = ctx.saved
         return (grad * sig * (1 + a * (1 - sig)),)
+
+
+class Log1p(Op):
+    name = "log1p"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.saved = a
+        return np.log1p(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad / (1 + ctx.saved),)
+
+
+class Tan(Op):
+    """tan x; d/dx = 1 + tan^2 x, from the output."""
+
+    name = "tan"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tan(a)
+        ctx.saved = out
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad * (1 + ctx.saved * ctx.saved),)
+
+
+class Piecewise(Op):
+    """A piecewise-constant function (sign, floor, ceil, round, trunc): gradient 0 everywhere,
+    as PyTorch defines it (the jumps have no derivative; elsewhere it is flat)."""
+
+    name = "piecewise"
+
+    @staticmethod
+    def forward(ctx, a, fn):
+        return fn(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (np.zeros_like(grad),)
+
+
+class Clone(Op):
+    name = "clone"
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad,)

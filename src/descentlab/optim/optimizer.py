@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from descentlab.errors import InvalidArgument, invalid, shown
+from descentlab.tensor import Tensor, _leaf
 
 __all__ = ["Optimizer", "ParamState"]
 
@@ -102,7 +103,7 @@ def _typename(obj: object) -> str:
 
 
 def _is_tensor(obj: object) -> bool:
-    return isinstance(getattr(obj, "data", None), np.ndarray) and hasattr(obj, "grad")
+    return isinstance(obj, Tensor)
 
 
 class Optimizer:
@@ -127,8 +128,7 @@ class Optimizer:
         g <- g + lambda * p           if lambda != 0 otherwise
 
     Args:
-        params: an iterable of Tensors (anything with an ndarray ``.data`` and a ``.grad``
-            that is an ndarray of the same shape or None), or of dicts, each a parameter
+        params: an iterable of Tensors, or of dicts, each a parameter
             group ``{"params": [...], "lr": ..., ...}`` whose options override ``defaults``.
         defaults: the default value of every option (``lr``, ``momentum``, ...); it must
             hold ``weight_decay`` and ``maximize``.
@@ -203,9 +203,9 @@ class Optimizer:
         for p in params:
             if not _is_tensor(p):
                 raise TypeError(invalid("params", "Tensors", _typename(p)))
-            if not np.issubdtype(p.data.dtype, np.floating):
+            if not np.issubdtype(p._data.dtype, np.floating):
                 raise TypeError(
-                    invalid("params", "floating-point Tensors", f"a Tensor of {p.data.dtype}")
+                    invalid("params", "floating-point Tensors", f"a Tensor of {p._data.dtype}")
                 )
             if getattr(p, "_ctx", None) is not None:
                 raise InvalidArgument(
@@ -231,8 +231,8 @@ class Optimizer:
         """
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    p.grad = None if set_to_none else np.zeros_like(p.grad)
+                if p._grad is not None:
+                    p._grad = None if set_to_none else _leaf(np.zeros_like(p._grad._data))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient, in place; skip those whose grad is None.
@@ -258,10 +258,10 @@ class Optimizer:
             maximize, decay = group["maximize"], group["weight_decay"]
             shrink = 1 - group["lr"] * decay if group.get("decoupled_weight_decay") else None
             for p in group["params"]:
-                g = p.grad
+                g = p._grad
                 if g is None:
                     continue
-                w = p.data
+                g, w = g._data, p._data
                 if maximize:
                     g = -g
                 if decay != 0:
@@ -273,6 +273,7 @@ class Optimizer:
                 if not state:
                     init(w, state, group)
                 update(w, g, state, *options)
+                p._version += 1
         return loss
 
     def _init_state(self, p: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
@@ -355,12 +356,12 @@ def _copy_buffer(name: str, value: Any, param: Any, index: int) -> Any:
         return int(value)
     if not isinstance(value, np.ndarray):
         return copy.deepcopy(value)
-    if value.shape != param.data.shape:
+    if value.shape != param._data.shape:
         raise InvalidArgument(
             f"state_dict state of parameter {index} ({name!r})",
-            f"the parameter's shape {param.data.shape}",
+            f"the parameter's shape {param._data.shape}",
             f"shape {value.shape}",
         )
     if np.issubdtype(value.dtype, np.floating):
-        return np.array(value, dtype=param.data.dtype, copy=True)
+        return np.array(value, dtype=param._data.dtype, copy=True)
     return value.copy()

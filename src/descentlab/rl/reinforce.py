@@ -112,7 +112,7 @@ class Reinforce:
         """``pi(. | s)`` for a batch of observations (N, obs_dim): (N, n_actions)."""
         with dl.no_grad():
             x = dl.tensor(np.asarray(obs, dtype=np.float32).reshape(-1, self.n_obs))
-            return F.softmax(self.policy(x), dim=-1).numpy().astype(np.float64)
+            return F.softmax(self.policy(x), dim=-1).detach().numpy().astype(np.float64)
 
     @property
     def n_obs(self) -> int:

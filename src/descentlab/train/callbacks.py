@@ -18,9 +18,15 @@ import numpy as np
 
 from descentlab.errors import InvalidArgument, shown
 from descentlab.optim.monitor import Monitor
+from descentlab.tensor import _leaf
 from descentlab.train.history import resolve_mode
 from descentlab.train.hooks import Callback, DivergenceWarning, StopTraining, monitored
 from descentlab.train.progress import ProgressBar
+
+
+def _sq(g: np.ndarray) -> float:
+    """The squared Euclidean norm of a gradient array."""
+    return float(np.vdot(g, g))
 
 
 class EarlyStopping(Callback):
@@ -166,21 +172,22 @@ class GradientClipping(Callback):
         if self.clip_value is not None:
             v = self.clip_value
             for p in params:
-                g = p.grad
+                g = None if p._grad is None else p._grad._data
                 if g is not None and (g.max() > v or g.min() < -v):
                     # A new array: another tensor's .grad may alias this one.
-                    p.grad = np.clip(g, -v, v)
+                    p._grad = _leaf(np.clip(g, -v, v))
                     clipped = True
         if self.max_norm is not None:
             sq = logs.get("grad_sq_norm") if not clipped else None
             if sq is None:
-                sq = sum(float(np.vdot(p.grad, p.grad)) for p in params if p.grad is not None)
+                sq = sum(_sq(p._grad._data) for p in params if p._grad is not None)
             total = math.sqrt(sq)
             if total > self.max_norm:
                 coef = self.max_norm / (total + 1e-6)
                 for p in params:
-                    if p.grad is not None:
-                        p.grad = p.grad * np.asarray(coef, dtype=p.grad.dtype)
+                    if p._grad is not None:
+                        g = p._grad._data
+                        p._grad = _leaf(g * np.asarray(coef, dtype=g.dtype))
                 clipped = True
         self._epoch_steps += 1
         self.total_steps += 1
@@ -419,7 +426,7 @@ def _dead_relu_fractions(model, x) -> dict[str, float]:
             return h
         h = module(h)
         if isinstance(module, nn.ReLU):
-            a = h.data.reshape(h.shape[0], -1)
+            a = h._data.reshape(h.shape[0], -1)
             out[name] = float(np.mean(np.all(a <= 0, axis=0)))
         return h
 
@@ -461,15 +468,14 @@ class GradientMonitor(Callback):
         if loop.step % self.every:
             return
         for name, p in loop.named_params:
-            g = p.grad
-            if g is not None:
-                self._sums[name] += math.sqrt(float(np.vdot(g, g)))
+            if p._grad is not None:
+                self._sums[name] += math.sqrt(_sq(p._grad._data))
         self._count += 1
 
     def on_epoch_end(self, loop, logs: dict[str, Any]) -> None:
         norms = {n: s / max(1, self._count) for n, s in self._sums.items()}
         record: dict[str, Any] = {"epoch": loop.epoch, "grad_norms": norms, "dead_relu": {}}
-        shapes = {n: p.data.ndim for n, p in loop.named_params}
+        shapes = {n: p._data.ndim for n, p in loop.named_params}
         for n, v in norms.items():
             if shapes[n] >= 2:
                 logs[f"grad_norm/{n}"] = v
@@ -526,7 +532,7 @@ class DivergenceGuard(Callback):
     def on_after_backward(self, loop, logs: dict[str, Any]) -> None:
         sq = logs.get("grad_sq_norm")
         if sq is None:
-            sq = sum(float(np.vdot(p.grad, p.grad)) for p in loop.grad_params if p.grad is not None)
+            sq = sum(_sq(p._grad._data) for p in loop.grad_params if p._grad is not None)
         if math.isfinite(logs["loss"]) and math.isfinite(sq):
             return
         self.message = describe_divergence(loop, logs)
@@ -538,14 +544,14 @@ def describe_divergence(loop, logs: dict[str, Any]) -> str:
     bad: list[str] = []
     norms: dict[str, float] = {}
     for name, p in loop.named_params:
-        g = p.grad
-        if g is None:
+        if p._grad is None:
             continue
+        g = p._grad._data
         finite = np.isfinite(g)
         if not finite.all():
             bad.append(name)
         else:
-            norms[name] = math.sqrt(float(np.vdot(g, g)))
+            norms[name] = math.sqrt(_sq(g))
     where = (
         f"epoch {loop.epoch}, step {loop.step + 1} (batch {logs['batch'] + 1} of "
         f"{loop.steps_per_epoch})"

@@ -8,6 +8,8 @@
         history.csv          one row per epoch
         metrics.json         final train/val/test loss and accuracy, best epoch, diagnosis
         checkpoints/         last.npz (resume point) and best.npz
+        preprocessing.json   with your own file: features, the training split's mean and std,
+                             target, task and classes (read back by load_run and predict)
         learning_curves.png  and, for 2-D data, decision_boundary.png; with
                              train.monitor_gradients, gradient_flow.png (written by
                              descentlab.viz.run_plots: train/ does not import viz/)

@@ -131,7 +131,7 @@ class TrainedModel:
         import descentlab as dl
 
         with dl.no_grad():
-            return self.model(dl.tensor(self.preprocessing.transform(X))).numpy()
+            return self.model(dl.tensor(self.preprocessing.transform(X))).detach().numpy()
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities ``(N, n_classes)``: softmax of the logits, or for one logit

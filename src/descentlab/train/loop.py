@@ -66,7 +66,7 @@ def evaluate(model, loss: LossFn | str, data, batch_size: int = 1024) -> dict[st
                 out = model(xb)
                 b = len(xb)
                 total += loss_fn(out, yb).item() * b
-                c = correct_count(out.data, yb.data)
+                c = correct_count(out._data, yb._data)
                 if c is None:
                     has_acc = False
                 else:

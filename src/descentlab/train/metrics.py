@@ -63,7 +63,7 @@ class AccuracyMetric(Callback):
         if self.correct is None:
             return
         target = logs["target"]
-        c = None if target is None else correct_count(logs["output"].data, target.data)
+        c = None if target is None else correct_count(logs["output"]._data, target._data)
         if c is None:
             self.correct = None
             return
@@ -90,8 +90,9 @@ class GradNormMetric(Callback):
     def on_after_backward(self, loop, logs: dict[str, Any]) -> None:
         vdot, sq = np.vdot, 0.0
         for p in loop.grad_params:
-            g = p.grad
+            g = p._grad
             if g is not None:
+                g = g._data
                 sq += float(vdot(g, g))
         logs["grad_sq_norm"] = sq
         if math.isfinite(sq):

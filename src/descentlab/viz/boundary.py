@@ -31,7 +31,7 @@ def grid_predictions(model, X: np.ndarray, resolution: int = 200, padding: float
         model.eval()
     try:
         with dl.no_grad():
-            out = model(dl.tensor(pts)).data.astype(np.float64)
+            out = model(dl.tensor(pts))._data.astype(np.float64)
     finally:
         if was_training:
             model.train()

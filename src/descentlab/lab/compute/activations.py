@@ -61,7 +61,11 @@ def curve(name: str, low: float = -6.0, high: float = 6.0, points: int = 241) ->
     y = registry.activations.build(name)(x)
     y.sum().backward()
     return Curve(
-        name, registry.activations.help(name), xs, y.numpy().copy(), np.array(x.grad, dtype=float)
+        name,
+        registry.activations.help(name),
+        xs,
+        y.detach().numpy().copy(),
+        np.array(x.grad, dtype=float),
     )
 
 
@@ -109,7 +113,7 @@ def dead_units(
 
     def inactive() -> int:
         with dl.no_grad():
-            pre = hidden(xt).numpy()
+            pre = hidden(xt).detach().numpy()
         return int(np.sum(np.all(pre <= 0, axis=0)))
 
     counts, silent = [inactive()], [0]
@@ -125,7 +129,7 @@ def dead_units(
         counts.append(inactive())
         silent.append(int(np.sum(moved == 0)))
     with dl.no_grad():
-        acc = float(np.mean(model(xt).numpy().argmax(1) == y))
+        acc = float(np.mean(model(xt).detach().numpy().argmax(1) == y))
     return DeadUnits(activation, lr, list(range(epochs + 1)), counts, silent, width, acc)
 
 

@@ -49,7 +49,7 @@ def loss_grid(x: np.ndarray, y: np.ndarray, n: int = GRID) -> dict[str, Any]:
         X = dl.tensor(x.reshape(1, 1, -1), dtype=np.float64)
         Y = dl.tensor(y.reshape(1, 1, -1), dtype=np.float64)
         z = ((W * X + B - Y) ** 2).mean(dim=2)
-    return {"ws": ws, "bs": bs, "z": z.numpy()}
+    return {"ws": ws, "bs": bs, "z": z.detach().numpy()}
 
 
 def path_losses(path: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -59,7 +59,7 @@ def path_losses(path: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         B = dl.tensor(path[:, 1:], dtype=np.float64)
         X = dl.tensor(x.reshape(1, -1), dtype=np.float64)
         Y = dl.tensor(y.reshape(1, -1), dtype=np.float64)
-        return ((W * X + B - Y) ** 2).mean(dim=1).numpy()
+        return ((W * X + B - Y) ** 2).mean(dim=1).detach().numpy()
 
 
 def _train(x: np.ndarray, y: np.ndarray, batch_size: int, lr: float, epochs: int, seed: int):
@@ -74,7 +74,7 @@ def _train(x: np.ndarray, y: np.ndarray, batch_size: int, lr: float, epochs: int
             F.mse_loss(w * xb + b, yb).backward()
             opt.step()
             path.append([w.item(), b.item()])
-            seen.append(seen[-1] + len(xb.data))
+            seen.append(seen[-1] + len(xb._data))
     points = np.array(path)
     return {
         "batch_size": batch_size,

@@ -101,7 +101,7 @@ def convolve(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: in
         raise ValueError(f"Kernel size {k} is larger than the padded image.")
     x = dl.tensor(image[None, None], dtype="float64")
     w = dl.tensor(kernel[None, None], dtype="float64")
-    out = F.conv2d(x, w, stride=stride, padding=padding).numpy()[0, 0]
+    out = F.conv2d(x, w, stride=stride, padding=padding).detach().numpy()[0, 0]
     padded = np.pad(image, padding)
     return Convolution(image, padded, kernel, out, stride, padding)
 

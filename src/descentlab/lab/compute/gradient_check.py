@@ -60,7 +60,7 @@ def side_by_side(name: Any, h: Any, n: int = SIDE_POINTS) -> dict[str, Any]:
     w_t = dl.tensor(ws, requires_grad=True, dtype=np.float64)
     loss(w_t).sum().backward()  # the loss is elementwise, so this is L'(w) at every point
     numerical = np.array([centred_difference(loss, float(v), h) for v in ws])
-    return {"ws": ws, "analytic": w_t.grad.copy(), "numerical": numerical}
+    return {"ws": ws, "analytic": w_t._grad._data.copy(), "numerical": numerical}
 
 
 def error_curves(name: Any, w: Any) -> dict[str, Any]:

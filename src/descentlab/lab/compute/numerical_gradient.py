@@ -63,7 +63,7 @@ def view(name: Any, w: Any, h: Any) -> dict[str, Any]:
     analytic = float(grad[0])
     numerical = centred_difference(loss, w, h)
     with dl.no_grad():
-        ends = loss(dl.tensor(np.array([w - h, w + h]), dtype=np.float64)).numpy()
+        ends = loss(dl.tensor(np.array([w - h, w + h]), dtype=np.float64)).detach().numpy()
     span = 0.1 * (hi - lo)
     return {
         "ws": ws,

@@ -499,9 +499,13 @@ class Training:
             for k, module in enumerate(self.model):
                 h = module(h)
                 if k % 2 == 1:
-                    layers.append(h.numpy().reshape(GRID, GRID, -1))
-            layers.append(h.numpy().reshape(GRID, GRID, -1))
-            out = F.softmax(h, dim=1).numpy()[:, 1] if self.outputs == 2 else h.numpy()[:, 0]
+                    layers.append(h.detach().numpy().reshape(GRID, GRID, -1))
+            layers.append(h.detach().numpy().reshape(GRID, GRID, -1))
+            out = (
+                F.softmax(h, dim=1).detach().numpy()[:, 1]
+                if self.outputs == 2
+                else h.detach().numpy()[:, 0]
+            )
         return out.reshape(GRID, GRID), layers
 
     def frame(self) -> dict[str, Any]:
@@ -531,7 +535,7 @@ class Training:
             "z": _rounded(out, 3, fill=centre),
             "sprite": _sprite(thumbs),
             "weights": [
-                _rounded(self.model[2 * k].weight.numpy(), 3)
+                _rounded(self.model[2 * k].weight.detach().numpy(), 3)
                 for k in range(len(self.settings.hidden) + 1)
             ],
             "history": self._history(),

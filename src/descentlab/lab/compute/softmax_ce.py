@@ -56,7 +56,7 @@ def softmax_cross_entropy(logits, target) -> SoftmaxCE:
     zt = dl.tensor(z[None], dtype="float64", requires_grad=True)
     loss = F.cross_entropy(zt, np.array([t]))
     loss.backward()
-    p = F.softmax(dl.tensor(z, dtype="float64"), dim=0).numpy()
+    p = F.softmax(dl.tensor(z, dtype="float64"), dim=0).detach().numpy()
     return SoftmaxCE(z, t, p, float(loss.item()), np.array(zt.grad, dtype=np.float64)[0])
 
 
@@ -65,7 +65,7 @@ def loss_against_margin(margins: np.ndarray) -> np.ndarray:
     ``log(1 + e^m)`` (engine's ``cross_entropy`` on logits ``[0, m]`` with target 0)."""
     m = np.asarray(margins, dtype=np.float64)
     z = dl.tensor(np.stack([np.zeros_like(m), m], axis=1), dtype="float64")
-    return F.cross_entropy(z, np.zeros(len(m), dtype=np.int64), reduction="none").numpy()
+    return F.cross_entropy(z, np.zeros(len(m), dtype=np.int64), reduction="none").detach().numpy()
 
 
 __all__ = [

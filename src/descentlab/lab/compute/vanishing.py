@@ -134,8 +134,8 @@ def layer_gradients(
         for module in model:
             h = module(h)
             if not isinstance(module, nn.Linear) or module is linears[-1]:
-                outputs.append(float(h.data.std()))
+                outputs.append(float(h._data.std()))
         loss = dl.functional.cross_entropy(h, dl.tensor(y))
         loss.backward()
-    norms = [float(np.linalg.norm(m.weight.grad)) for m in linears]
+    norms = [float(np.linalg.norm(m.weight._grad._data)) for m in linears]
     return LayerGradients(list(range(1, len(linears) + 1)), norms, outputs, float(loss.item()))

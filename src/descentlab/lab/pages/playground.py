@@ -732,6 +732,12 @@ def show_code(_clicks, session, drawn):
     return training.code(frame.data["epoch"]), {"display": "block"}
 
 
+def loss_options(dataset):
+    """The losses that fit the dataset: class losses, or mse and l1 for regression."""
+    regression = isinstance(dataset, str) and dataset in pc.REGRESSION
+    return _options(pc.REGRESSION_LOSSES if regression else pc.CLASS_LOSSES)
+
+
 def regenerate(_clicks, seed):
     """A new sample of the same dataset: the next data seed."""
     try:
@@ -843,6 +849,7 @@ def register_callbacks(app: dash.Dash) -> None:
         State("playground-drawn", "data"),
         prevent_initial_call=True,
     )(show_code)
+    app.callback(Output(_cid("loss"), "options"), Input(_cid("dataset"), "value"))(loss_options)
     app.callback(
         Output(_cid("seed"), "value", allow_duplicate=True),
         Input("playground-regenerate", "n_clicks"),
