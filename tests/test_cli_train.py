@@ -210,12 +210,31 @@ def test_compare_command(tmp_path, capsys):
                 "--out",
                 str(out2),
                 "--no-progress",
+                "--workers",
+                "0",
             ]
         )
         == 0
     )
     rows = list(csv.DictReader(open(out2 / "compare.csv")))
     assert [r["batch_size"] for r in rows] == ["1", "32", "full"]
+
+
+def test_compare_on_dask_workers_gives_the_serial_numbers(tmp_path, capsys):
+    """compare's variants run on the sweep's executors: 2 Dask workers or this process."""
+    tables = {}
+    for workers in ("2", "0"):
+        out = tmp_path / f"w{workers}"
+        argv = ["compare", *SMALL, "--vary", "lr=0.01,0.05", "--out", str(out)]
+        assert main([*argv, "--workers", workers]) == 0
+        tables[workers] = [
+            (r["lr"], r["final_train_loss"], r["final_val_acc"])
+            for r in csv.DictReader(open(out / "compare.csv"))
+        ]
+    text = capsys.readouterr().out
+    assert "variants run on a Dask LocalCluster of 2 worker processes" in text
+    assert "variants run serially, in this process" in text
+    assert tables["2"] == tables["0"] and len(tables["0"]) == 2
 
 
 @pytest.mark.parametrize(

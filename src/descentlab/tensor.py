@@ -786,9 +786,10 @@ def apply(op_cls: type[Op], *inputs: Tensor, **params: Any) -> Tensor:
     out._version = 0
     if getattr(_state, "anomaly", False):
         _check_finite(op_cls.name, "forward", data, inputs)
-    if getattr(_state, "grad_enabled", True) and any(t.requires_grad for t in inputs):
+    needs = [t.requires_grad for t in inputs]
+    if True in needs and getattr(_state, "grad_enabled", True):
         ctx.parents = inputs
-        ctx.needs_input_grad = tuple([t.requires_grad for t in inputs])
+        ctx.needs_input_grad = tuple(needs)
         ctx.versions = [t._version for t in inputs]
         out.requires_grad = True
         out._ctx = ctx

@@ -538,7 +538,7 @@ def describe_environment(info: dict[str, Any]) -> str:
     blas_threads = info.get("blas_threads")
     threads = f", {blas_threads} BLAS threads" if blas_threads else ""
     torch = (
-        f"PyTorch {info['pytorch']} ({info['pytorch_threads']} threads, its default)"
+        f"PyTorch {info['pytorch']} ({info['pytorch_threads']} threads)"
         if info.get("pytorch")
         else "PyTorch not installed (its column is left out)"
     )

@@ -149,7 +149,8 @@ def run(args: argparse.Namespace) -> int:
             where += ", CPU time on one thread"
         print(
             f"{len(selected)} benchmark(s), about {each * len(selected):.0f} s "
-            f"({each:g} s each, timed {where})"
+            f"({each:g} s each, timed {where}), plus start-up: importing PyTorch and "
+            f"building the networks"
         )
     results = []
     for name in selected:

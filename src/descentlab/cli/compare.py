@@ -1,7 +1,10 @@
 """``descentlab compare [CONFIG.toml] --vary KEY=V1,V2,...``: the same experiment, one key varied.
 
 Trains one run per value with the same seed, then prints one table (final train loss,
-validation accuracy, wall-clock per epoch) and writes one overlaid plot. For example the
+validation accuracy, wall-clock per epoch) and writes one overlaid plot. The variants run on
+the same executors as ``descentlab sweep``: in parallel on a Dask LocalCluster of ``--workers``
+processes (2 by default), on an existing cluster with ``--scheduler``, or one after another in
+this process with ``--workers 0``; the numbers are the same either way. For example the
 course's experiments::
 
     descentlab compare --vary optimizer=sgd,momentum,nesterov,adam
@@ -15,7 +18,7 @@ import csv
 import math
 
 from descentlab.cli import UsageError
-from descentlab.cli.train import add_config_arguments, load_cli_config, output_dir, user_errors
+from descentlab.cli.train import add_config_arguments, load_cli_config, output_dir
 
 #: Short names accepted by --vary, and the config keys they stand for.
 ALIASES = {
@@ -70,29 +73,51 @@ def run_command(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from descentlab import viz
-    from descentlab.train.experiment import run
+    from descentlab.sweep import make_executor
+    from descentlab.sweep.variants import run_variants
 
     key, values = parse_vary(args.vary)
     shown = args.vary.partition("=")[0].strip()
     configs = {v: load_cli_config(args.config, args.overrides, [f"{key}={v}"]) for v in values}
     first = next(iter(configs.values()))
+    if not 0 <= args.workers <= 256:
+        raise UsageError(f"--workers: allowed 0 to 256, got {args.workers}")
     out = output_dir(args.out, f"{first['name']}-compare-{key.split('.')[-1]}")
     console = Console()
-    progress = first["train"]["progress"] and not args.no_progress
-    results = {}
-    for value, cfg in configs.items():
-        label = str(value)
+    labels = [str(v) for v in configs]
+    for label, cfg in zip(labels, configs.values(), strict=True):
         console.print(f"[bold]{shown} = {label}[/]  {lr_source(cfg)}", highlight=False)
-        with user_errors():
-            results[label] = run(cfg, None, progress=progress, console=console)
-        results[label].history.to_csv(out / f"history_{_slug(shown)}_{_slug(label)}.csv")
+    # The variants run on the sweep's executors: a Dask LocalCluster by default, serially in
+    # this process with --workers 0; each config has its own seed, so the numbers are the same.
+    executor = make_executor(args.workers, args.scheduler)
+    console.print(f"variants run {executor.description}", markup=False, highlight=False)
+
+    def done(i: int, result: dict) -> None:
+        if not args.no_progress and "error" not in result:
+            m = result["metrics"]
+            console.print(
+                f"{shown} = {labels[i]}: {m['epochs_run']} epochs, {result['diagnosis'].status}",
+                markup=False,
+                highlight=False,
+            )
+
+    try:
+        finished = run_variants(list(configs.values()), executor, on_done=done)
+    finally:
+        executor.close()
+    for label, result in zip(labels, finished, strict=True):
+        if "error" in result:
+            raise UsageError(f"{shown} = {label}: {result['error']}")
+    results = dict(zip(labels, finished, strict=True))
+    for label, result in results.items():
+        result["history"].to_csv(out / f"history_{_slug(shown)}_{_slug(label)}.csv")
 
     table = Table(title=f"compare {shown} ({first['name']}, seed {first['seed']})")
     for col in (shown, "epochs", "train loss", "val acc", "test acc", "s/epoch", "diagnosis"):
         table.add_column(col, justify="left" if col in (shown, "diagnosis") else "right")
     rows = []
     for label, r in results.items():
-        h, m = r.history, r.metrics
+        h, m = r["history"], r["metrics"]
         val_acc = h.get("val_acc")
         best_val = max((v for v in (val_acc or []) if v == v), default=math.nan)
         row = {
@@ -104,7 +129,7 @@ def run_command(args: argparse.Namespace) -> int:
             "test_acc": (m.get("test") or {}).get("acc"),
             "seconds_per_epoch": m["timing"]["seconds_per_epoch"],
             "total_seconds": m["timing"]["wall_seconds"],
-            "diagnosis": r.diagnosis.status,
+            "diagnosis": r["diagnosis"].status,
         }
         rows.append(row)
         table.add_row(
@@ -123,7 +148,7 @@ def run_command(args: argparse.Namespace) -> int:
         w.writerows(rows)
     plot = out / "compare.png"
     viz.plot_compare(
-        {label: r.history for label, r in results.items()},
+        {label: r["history"] for label, r in results.items()},
         plot,
         metrics=("train_loss", "val_loss", "val_acc"),
         title=f"{first['name']}: varying {shown}",
@@ -173,5 +198,13 @@ def register(subparsers) -> None:
         help="the key to vary and its values (aliases: " + ", ".join(sorted(ALIASES)) + ")",
     )
     p.add_argument("--out", metavar="DIR", help="where to write compare.csv/png")
-    p.add_argument("--no-progress", action="store_true", help="no live progress bars")
+    p.add_argument("--no-progress", action="store_true", help="no line per finished variant")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="Dask worker processes that train the variants in parallel (default 2); "
+        "0 trains them one after another in this process",
+    )
+    p.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler instead")
     p.set_defaults(func=run_command)
