@@ -39,14 +39,6 @@ def wait_for_figures(page, timeout_ms: int = 15_000) -> None:
     page.wait_for_timeout(400)  # let Plotly finish its transitions
 
 
-def _landscape(page) -> None:
-    for _ in range(8):
-        page.click("#landscape-step")
-    page.wait_for_function(
-        "() => document.getElementById('landscape-readout').innerText.includes('step 8')"
-    )
-
-
 def _playground(page) -> None:
     page.goto(
         page.url.split("?")[0] + "?dataset=spirals&noise=0.1&features=x1,x2,x1^2,x2^2,sin+x1,"
@@ -65,7 +57,17 @@ def _playground(page) -> None:
 
 
 # what to do on a page before its picture, so that it shows a simulation under way
-POSES = {"landscape": _landscape, "playground": _playground}
+POSES = {"playground": _playground}
+# or the address of a set-up from the course (every page keeps its state in its address)
+SETUPS = {
+    "landscape": "?surface=x**2+2*y**2&x=4&y=3&lr=0.1&steps=8",
+    "learning_rate": "?lr=0.9&w0=10&steps=20",
+    "computation_graph": "?x=-1.99&y=5&z=-4&stage=backward",
+    "circuit": "?x=2&y=1&z=-3&w=4&stage=backward",
+    "optimizers": "?surface=x**2+10*y**2&x=10&y=1&lr=0.05&steps=50&momentum=0.9",
+    "gradient_check": "?loss=double_well&w=1.5&h=0.3",
+    "batch_size": "?by=steps&steps=30",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,7 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         pages = [p for p in pages if p.slug in args.only]
     targets = [("00-index", "/", "#lab-home", None)] if not args.only else []
     targets += [
-        (f"{p.order:02d}-{p.slug}", p.path, f"#lab-frame-{p.prefix}", POSES.get(p.slug))
+        (
+            f"{p.order:02d}-{p.slug}",
+            p.path + SETUPS.get(p.slug, ""),
+            f"#lab-frame-{p.prefix}",
+            POSES.get(p.slug),
+        )
         for p in pages
     ]
     args.out.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ Imported by tests/lab/conftest.py and by the test modules (``from labkit import 
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -161,6 +162,7 @@ class Lab:
     def click_at(self, graph_id: str, x: float, y: float) -> None:
         """Click a Plotly graph at data coordinates (x, y) (hover first: Plotly reports a click
         on the point it is hovering, the nearest grid point of a contour)."""
+        self.page.locator(f"#{graph_id}").scroll_into_view_if_needed()
         px, py = self.page.evaluate(_DATA_TO_PIXEL_JS, [graph_id, x, y])
         self.page.mouse.move(px - 3, py - 3)
         self.page.mouse.move(px, py)
@@ -171,11 +173,33 @@ class Lab:
         return self.page.inner_text(f"#{element_id}")
 
     def slide(self, slider_id: str, key: str = "ArrowRight", times: int = 1) -> None:
-        """Move a Dash 4 (Radix) slider with the keyboard."""
-        handle = self.page.locator(f"#{slider_id} [role=slider]")
+        """Move a Dash 4 (Radix) slider with the keyboard (the slider of a number box
+        ``slider_id`` made by ``widgets.slider_box``, or a bare slider of that id)."""
+        paired = self.page.locator(f"#{slider_id}-slider [role=slider]")
+        handle = paired if paired.count() else self.page.locator(f"#{slider_id} [role=slider]")
         handle.focus()
         for _ in range(times):
             handle.press(key)
+
+    def enter(self, selector: str, value: str) -> None:
+        """Type ``value`` into a box and press Enter (which commits it)."""
+        self.page.fill(selector, value)
+        self.page.press(selector, "Enter")
+
+    def wait_text(self, selector: str, pattern: str, timeout: float = 30.0) -> str:
+        """Poll the text of ``selector`` until it matches the regex ``pattern``; return it."""
+        regex = re.compile(pattern)
+
+        def read() -> str | None:
+            text = self.page.inner_text(selector)
+            return text if regex.search(text) else None
+
+        return self.wait_for(read, timeout=timeout)
+
+    def cell(self, table: str, node: str, kind: str, page: Any = None) -> str:
+        """The ``kind`` ("value" or "grad") cell of a circuit table's row for ``node``."""
+        page = page or self.page
+        return page.inner_text(f"#{table} tr[data-node='{node}'] td.{kind}").strip()
 
     def wait_for(
         self, condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05

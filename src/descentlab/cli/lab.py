@@ -1,12 +1,15 @@
 """``descentlab lab``: serve the interactive simulations on this machine.
 
 Binds 127.0.0.1 on a free port unless told otherwise, prints one line with the URL, and serves
-until Ctrl-C (or SIGTERM), which stops it cleanly with exit code 0.
+until Ctrl-C (or SIGTERM), which stops it cleanly with exit code 0. ``--host`` takes an IP
+address (or ``localhost``); anything but a loopback address, such as ``--host 0.0.0.0``, makes
+the lab reachable from the network, and the command says so on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import signal
 import socket
@@ -25,8 +28,30 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--port", type=int, default=0, help="port to listen on (default: a free port)"
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="IP address to bind (default: 127.0.0.1, this machine only; 0.0.0.0 listens on "
+        "every interface and makes the lab reachable from the network)",
+    )
     parser.set_defaults(func=run)
+
+
+def check_host(host: str) -> tuple[str, bool]:
+    """``(address, loopback)`` for ``--host``: an IPv4 or IPv6 address, or ``localhost``.
+
+    Raises :class:`UsageError` for anything else (a name to resolve, an empty string: an
+    empty host would bind every interface without anyone having asked for it).
+    """
+    address = "127.0.0.1" if host == "localhost" else host
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        raise UsageError(
+            f"Invalid host: {host!r} (expected an IP address such as 127.0.0.1, or 0.0.0.0 "
+            "to listen on every interface)"
+        ) from None
+    return str(parsed), parsed.is_loopback
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
@@ -36,6 +61,7 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"Invalid port: {args.port} (expected 0 <= port <= 65535; 0 = free port)")
+    host, loopback = check_host(args.host)
     from werkzeug.serving import make_server
 
     from descentlab.lab.app import create_app
@@ -46,17 +72,23 @@ def run(args: argparse.Namespace) -> int:
         logging.basicConfig(level=logging.WARNING, format="descentlab lab: %(message)s")
     # Bind the socket here, so that a bad host or a busy port is one line of ours (werkzeug
     # would print its own lines and exit), then hand it to werkzeug.
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        sock = socket.create_server((args.host, args.port), family=family)
+        sock = socket.create_server((host, args.port), family=family)
     except OSError as exc:
         reason = str(exc.strerror or exc).split(" (while attempting")[0]
-        raise UsageError(f"cannot listen on {args.host}:{args.port} ({reason})") from exc
-    except (ValueError, UnicodeError) as exc:
-        raise UsageError(f"Invalid host: {args.host!r} ({exc})") from exc
+        raise UsageError(f"cannot listen on {host}:{args.port} ({reason})") from exc
+    if not loopback:
+        print(
+            f"descentlab lab: warning: listening on {host}, so the lab is reachable from the "
+            "network: anyone who can reach this machine can use it (the default, 127.0.0.1, "
+            "keeps it to this machine)",
+            file=sys.stderr,
+            flush=True,
+        )
     app = create_app()
     with sock:  # werkzeug duplicates the descriptor
-        server = make_server(args.host, args.port, app.server, threaded=True, fd=sock.fileno())
+        server = make_server(host, args.port, app.server, threaded=True, fd=sock.fileno())
     host, port = server.server_address[:2]
     shown = f"[{host}]" if ":" in str(host) else host
     # Ctrl-C (SIGINT) and SIGTERM both stop cleanly, even when started from a shell that

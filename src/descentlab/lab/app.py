@@ -23,7 +23,9 @@ from types import ModuleType
 from typing import Any
 
 import dash
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
+
+from descentlab.lab import guard, widgets
 
 ASSETS_FOLDER = Path(__file__).with_name("assets")
 PAGES_PACKAGE = "descentlab.lab.pages"
@@ -41,6 +43,7 @@ class Page:
     title: str
     explanation: str
     module: ModuleType
+    address: tuple[widgets.Field, ...] = ()
 
     @property
     def error_id(self) -> str:
@@ -80,6 +83,7 @@ def _check_page(name: str, module: ModuleType) -> Page:
         title=module.TITLE,
         explanation=module.EXPLANATION,
         module=module,
+        address=tuple(getattr(module, "ADDRESS", ())),
     )
 
 
@@ -160,18 +164,32 @@ def home_layout(pages: list[Page]) -> html.Div:
     )
 
 
-def page_frame(page: Page) -> html.Div:
-    """A page's layout with its title and, beside it, its explanation."""
+def page_frame(page: Page, query: dict[str, str] | None = None) -> html.Div:
+    """A page's layout with its title and, beside it, its explanation (a panel that folds).
+
+    ``query`` (the parsed address, see :func:`descentlab.lab.widgets.parse_query`) sets the
+    components named by the page's ``ADDRESS`` fields, so a link reproduces a set-up.
+    """
+    main = widgets.apply_address(page.module.layout(), page.address, query or {})
     return html.Div(
         [
             html.H2(page.title, className="lab-page-title"),
             html.Div(
                 [
-                    html.Div(page.module.layout(), className="lab-main"),
-                    html.Aside(dcc.Markdown(page.explanation), className="lab-explanation"),
+                    html.Div(main, className="lab-main"),
+                    html.Details(
+                        [
+                            html.Summary("About this page", className="lab-explanation-toggle"),
+                            dcc.Markdown(page.explanation),
+                        ],
+                        open=True,
+                        className="lab-explanation",
+                        id=f"lab-explanation-{page.prefix}",
+                    ),
                 ],
                 className="lab-columns",
             ),
+            widgets.address_store(page.prefix) if page.address else None,
         ],
         id=f"lab-frame-{page.prefix}",
     )
@@ -237,13 +255,16 @@ def create_app() -> dash.Dash:
         Output("lab-page", "children"),
         Output("lab-nav", "children"),
         Input("lab-url", "pathname"),
+        State("lab-url", "search"),
     )
-    def route(pathname: str | None) -> tuple[Any, list[Any]]:
-        path = (pathname or "/").rstrip("/") or "/"
+    def route(pathname: Any, search: Any) -> tuple[Any, list[Any]]:
+        if not isinstance(pathname, str) or len(pathname) > 200:
+            pathname = "/"
+        path = pathname.rstrip("/") or "/"
         if path == "/":
             content: Any = home_layout(pages)
         elif path in by_path:
-            content = page_frame(by_path[path])
+            content = page_frame(by_path[path], widgets.parse_query(search))
         else:
             content = html.Div(
                 [
@@ -256,4 +277,7 @@ def create_app() -> dash.Dash:
 
     for page in pages:
         page.module.register_callbacks(app)
+        if page.address:
+            widgets.register_address(app, page.prefix, page.path, page.address)
+    guard.install(app)
     return app

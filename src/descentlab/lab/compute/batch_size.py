@@ -27,7 +27,9 @@ WINDOW = (-3.0, 5.0, -4.0, 4.0)  # (w_min, w_max, b_min, b_max)
 GRID = 70
 LR_LOW, LR_HIGH = 1e-3, 1.0
 EPOCHS_HIGH = 5
+STEPS_HIGH = 500  # equal steps: each run takes this many updates at most
 SEED_HIGH = 10_000
+MODES = ("epochs", "steps")
 
 
 def dataset(seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -62,14 +64,28 @@ def path_losses(path: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return ((W * X + B - Y) ** 2).mean(dim=1).detach().numpy()
 
 
-def _train(x: np.ndarray, y: np.ndarray, batch_size: int, lr: float, epochs: int, seed: int):
+def _train(
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    lr: float,
+    epochs: int,
+    seed: int,
+    steps: int | None = None,
+):
+    """``epochs`` passes over the data, or exactly ``steps`` updates when given (as many
+    passes as they take)."""
     w = dl.tensor(START[0], requires_grad=True, dtype=np.float64)
     b = dl.tensor(START[1], requires_grad=True, dtype=np.float64)
     opt = SGD([w, b], lr=lr)
     loader = DataLoader(x, y, batch_size=batch_size, shuffle=True, seed=seed)
     path, seen = [[START[0], START[1]]], [0]
+    if steps is not None:
+        epochs = -(-steps // len(loader))
     for _ in range(epochs):
         for xb, yb in loader:
+            if steps is not None and len(path) > steps:
+                break
             opt.zero_grad()
             F.mse_loss(w * xb + b, yb).backward()
             opt.step()
@@ -85,20 +101,35 @@ def _train(x: np.ndarray, y: np.ndarray, batch_size: int, lr: float, epochs: int
     }
 
 
-def compare(batch_size: Any, epochs: Any, lr: Any, seed: Any = 0) -> dict[str, Any]:
-    """Train the same line three ways: full batch, mini-batch ``batch_size``, one example.
+def compare(
+    batch_size: Any,
+    epochs: Any,
+    lr: Any,
+    seed: Any = 0,
+    by: Any = "epochs",
+    steps: Any = 20,
+) -> dict[str, Any]:
+    """Train the same line three ways: full batch, mini-batch ``batch_size``, one example;
+    ``by="epochs"`` gives each run ``epochs`` passes over the data (the stochastic run then
+    takes N times as many steps as the batch run), ``by="steps"`` gives each ``steps``
+    updates (the batch run then sees N times as much data).
 
     Returns ``{"runs": [batch, mini-batch, stochastic], "grid": loss_grid(...), "x", "y",
-    "least_squares": [w*, b*], "n": N}``; each run has ``path`` (updates + 1, 2), ``losses``
-    (full-data MSE after each update), ``epochs_seen`` and ``updates``.
+    "least_squares": [w*, b*], "n": N, "by": ...}``; each run has ``path`` (updates + 1, 2),
+    ``losses`` (full-data MSE after each update), ``epochs_seen`` and ``updates``.
     """
     batch_size = bounds.number(batch_size, "The batch size", 1, N, integer=True)
     epochs = bounds.number(epochs, "The number of epochs", 1, EPOCHS_HIGH, integer=True)
     lr = bounds.number(lr, "The learning rate", LR_LOW, LR_HIGH)
     seed = bounds.number(seed, "The seed", 0, SEED_HIGH, integer=True)
+    by = bounds.choice(by, "The comparison", MODES)
+    count = None
+    if by == "steps":
+        count = bounds.number(steps, "The number of steps", 1, STEPS_HIGH, integer=True)
     x, y = dataset(seed)
-    runs = [_train(x, y, size, lr, epochs, seed) for size in (N, batch_size, 1)]
+    runs = [_train(x, y, size, lr, epochs, seed, count) for size in (N, batch_size, 1)]
     return {
+        "by": by,
         "runs": runs,
         "grid": loss_grid(x, y),
         "x": x,

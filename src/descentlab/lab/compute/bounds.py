@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     if value is None or value == "":
         return "nothing"
     return repr(value) if isinstance(value, str) else f"{value}"
@@ -31,7 +31,7 @@ def number(
     ``open_low``), else ``ValueError("<label> must be ... (received ...).")``."""
     kind = "a whole number" if integer else "a number"
     interval = f"{'above' if open_low else 'from'} {low:g} {'up to' if open_low else 'to'} {high:g}"
-    message = f"{label} must be {kind} {interval} (received {_show(value)})."
+    message = f"{label} must be {kind} {interval} (received {show(value)})."
     if isinstance(value, bool):
         raise ValueError(message)
     try:
@@ -51,7 +51,7 @@ def choice(value: Any, label: str, options: Iterable[str]) -> str:
     """``value`` if it is one of ``options``, else a ``ValueError`` listing them."""
     options = list(options)
     if not isinstance(value, str) or value not in options:
-        raise ValueError(f"{label} must be one of {', '.join(options)} (received {_show(value)}).")
+        raise ValueError(f"{label} must be one of {', '.join(options)} (received {show(value)}).")
     return value
 
 
@@ -59,7 +59,7 @@ def point(value: Any, label: str, window: tuple[float, float, float, float]) -> 
     """A 2-D point ``[x, y]`` inside ``window = (x_min, x_max, y_min, y_max)``."""
     x0, x1, y0, y1 = window
     if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ValueError(f"{label} must be a point [x, y] (received {_show(value)}).")
+        raise ValueError(f"{label} must be a point [x, y] (received {show(value)}).")
     return (
         number(value[0], f"{label} x", x0, x1),
         number(value[1], f"{label} y", y0, y1),

@@ -26,6 +26,7 @@ from descentlab import graph
 
 __all__ = [
     "MAX_VARIABLES",
+    "STAGE_NAMES",
     "Circuit",
     "CircuitEdge",
     "CircuitNode",
@@ -33,6 +34,7 @@ __all__ = [
     "build_circuit",
     "check_values",
     "error_sentence",
+    "next_stage",
     "fmt",
     "stage_view",
     "variable_paths",
@@ -317,9 +319,22 @@ class StageView:
     message: str
 
 
-def clamp_stage(circuit: Circuit, stage: int | None) -> int:
-    """``stage`` kept within 0..n_stages-1 (None is 0)."""
-    return max(0, min(int(stage or 0), circuit.n_stages - 1))
+STAGE_NAMES = ("inputs", "forward", "backward")
+
+
+def clamp_stage(circuit: Circuit, stage: object) -> int:
+    """``stage`` kept within 0..n_stages-1: a whole number, or a name from an address
+    (``"inputs"`` is 0, ``"forward"`` the end of the forward pass, ``"backward"`` the end of
+    the backward pass); anything else is 0."""
+    if stage == "forward":
+        return len(circuit.gates)
+    if stage == "backward":
+        return circuit.n_stages - 1
+    if isinstance(stage, str) and stage.isdigit() and len(stage) < 6:
+        stage = int(stage)
+    if isinstance(stage, bool) or not isinstance(stage, int | float) or stage != stage:
+        return 0
+    return int(max(0, min(stage, circuit.n_stages - 1)))
 
 
 def stage_view(circuit: Circuit, stage: int) -> StageView:
@@ -384,3 +399,18 @@ def stage_view(circuit: Circuit, stage: int) -> StageView:
             f"{sent}."
         )
     return StageView(stage, circuit.n_stages, phase, values, grads, edge_grads, active, message)
+
+
+def next_stage(trigger: str | None, stage: int | None, circuit: Circuit) -> int:
+    """The stage after pressing ``trigger`` (``forward``, ``backward``, ``step``, ``reset``)."""
+    n = len(circuit.gates)
+    current = clamp_stage(circuit, stage)
+    if trigger == "forward":
+        return n
+    if trigger == "backward":
+        return circuit.n_stages - 1
+    if trigger == "step":
+        return clamp_stage(circuit, current + 1)
+    if trigger == "reset":
+        return 0
+    return current

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import descentlab as dl
+from descentlab.lab.compute import bounds
 
 __all__ = ["GATES", "LIMIT", "GateResult", "gate_patterns", "check_value"]
 
@@ -83,15 +84,7 @@ class GateResult:
 
 def check_value(name: str, value: object) -> float:
     """Return ``value`` as a float in ``[-LIMIT, LIMIT]`` or raise one clear ValueError."""
-    if value is None or value == "":
-        raise ValueError(f"{name} is empty: enter a number between {-LIMIT:g} and {LIMIT:g}.")
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number (received {value!r}).") from None
-    if not np.isfinite(number) or abs(number) > LIMIT:
-        raise ValueError(f"{name} must be between {-LIMIT:g} and {LIMIT:g} (received {number:g}).")
-    return number
+    return bounds.number(value, name, -LIMIT, LIMIT)
 
 
 def _backward(gate: Gate, x: float, y: float, upstream: float) -> tuple[float, float, float]:

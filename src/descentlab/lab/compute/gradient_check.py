@@ -32,7 +32,7 @@ FLOOR = 1e-17  # relative errors of exactly 0 are drawn here on the log axis
 BANDS = [
     (1e-7, "agree: the gradient is right", "#d8f3dc"),
     (1e-4, "close: right if the function has kinks, else look again", "#fff3bf"),
-    (1e-2, "suspect: probably a bug", "#ffe0b2"),
+    (1e-2, "suspect: check h, then the code", "#ffe0b2"),
     (np.inf, "wrong: the gradients disagree", "#ffd6d6"),
 ]
 
@@ -87,17 +87,40 @@ def error_curves(name: Any, w: Any) -> dict[str, Any]:
     return out
 
 
-def check_at(name: Any, w: Any, h: Any) -> dict[str, Any]:
+def verdict(rel_error: float, h: float, best_h: float, tenth: float, tenfold: float) -> str:
+    """The band of ``rel_error`` at ``h``, unless ``h`` itself explains it. ``tenth`` and
+    ``tenfold`` are the relative errors at ``h / 10`` and ``10 h``: an error that falls about
+    a hundredfold with a tenth of ``h`` (as ``h²``) is truncation, one that grows about
+    tenfold from ``10 h`` to ``h`` below the best ``h`` (as ``1/h``) is round-off; neither is
+    a wrong gradient. A kink breaks both patterns and keeps its band."""
+    if rel_error >= BANDS[0][0]:
+        if h > best_h and tenth > 0 and 30 <= rel_error / tenth <= 300:
+            return f"h too large: truncation error (it falls like h²; try h near {best_h:.0e})"
+        if h < best_h and tenfold > 0 and 2 <= rel_error / tenfold <= 50:
+            return f"h too small: round-off error (it grows like 1/h; try h near {best_h:.0e})"
+    return band(rel_error)
+
+
+def check_at(name: Any, w: Any, h: Any, curves: dict[str, Any] | None = None) -> dict[str, Any]:
     """One gradient check at ``w`` with step ``h``: the analytic gradient and, per dtype, the
-    centred difference, its relative error and its band."""
+    centred difference, its relative error and its verdict (:func:`verdict`; the best ``h``
+    comes from the error curves at ``w``, :func:`error_curves`, computed when not given)."""
     loss = check_loss(name)
     w = bounds.number(w, "w", *loss.window)
     h = bounds.number(h, "The step h", H_LOW, H_HIGH)
+    curves = error_curves(loss.name, w) if curves is None else curves
     _, grad = landscapes.value_and_grad(loss, [w])
     analytic = float(grad[0])
     out: dict[str, Any] = {"analytic": analytic, "w": w, "h": h}
     for label, dtype in (("float32", np.float32), ("float64", np.float64)):
         numerical = centred_difference(loss, w, h, dtype)
         rel = relative_error(analytic, numerical)
-        out[label] = {"numerical": numerical, "relative": rel, "band": band(rel)}
+        tenth, tenfold = (
+            relative_error(analytic, centred_difference(loss, w, probe, dtype))
+            for probe in (h / 10, min(10 * h, H_HIGH))
+        )
+        judged = verdict(rel, h, curves[label]["best_h"], tenth, tenfold)
+        if rel >= BANDS[0][0] and h < float(np.spacing(dtype(w))):
+            judged = f"h too small: w ± h rounds to w in {label} (round-off)"
+        out[label] = {"numerical": numerical, "relative": rel, "band": judged}
     return out

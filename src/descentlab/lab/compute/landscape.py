@@ -3,10 +3,14 @@
 The page keeps its state in the browser (a ``dcc.Store``) as plain data::
 
     {"surface": "bowl", "path": [[x, y], ...], "losses": [...], "grads": [[gx, gy], ...],
+     "steps": len(path) - 1,
      "status": "" | "converged" | "diverged" | "left the view" | "step limit"}
 
 and every function here takes that state and returns a new one, so two users never share it.
-Each step is one ``descentlab.optim.SGD`` step on the surface's Tensor code.
+Each step is one ``descentlab.optim.SGD`` step on the surface's Tensor code. The surface is a
+registered name or a formula (:mod:`descentlab.lab.compute.surfaces`); the view is the
+surface's window widened to hold the start (:func:`view_window`), so a start such as 004's
+(4, 3) is on screen.
 """
 
 from __future__ import annotations
@@ -17,36 +21,44 @@ import numpy as np
 
 from descentlab import landscapes
 from descentlab.lab.compute import bounds
+from descentlab.lab.compute.surfaces import check_surface, fit_window
 
 GRID = 100  # contour resolution per axis
 MAX_PATH = 1000  # steps kept per run, then the page asks for a reset
 LR_LOW, LR_HIGH = 1e-6, 10.0
 STEPS_PER_CALL = 50
-GRAD_TOL = 1e-8  # converged once |grad| falls below this
+START_LIMIT = 1000.0  # |x|, |y| of a typed start
+TOL_LOW, TOL_HIGH, TOL = 1e-12, 1.0, 1e-3  # Run stops once |grad| < tol (tol on the page)
+ARROW_HIDDEN = 0.005  # the arrow hides when the step is under this fraction of the view
 STATUSES = ("", "converged", "diverged", "left the view", "step limit")
-
-
-def surface_options() -> list[dict[str, str]]:
-    """Dropdown options: one per registered surface, labelled with its formula."""
-    return [
-        {"label": f"{s.title}: {s.formula}" if s.name != "ravine" else s.title, "value": s.name}
-        for s in landscapes.SURFACES.values()
-    ]
-
-
-def check_surface(name: Any) -> landscapes.Surface:
-    return landscapes.get_surface(bounds.choice(name, "The surface", landscapes.SURFACES))
 
 
 def check_lr(lr: Any) -> float:
     return bounds.number(lr, "The learning rate", LR_LOW, LR_HIGH)
 
 
-def surface_view(name: Any, n: int = GRID) -> dict[str, Any]:
-    """The grid of a surface for drawing: ``xs`` (n,), ``ys`` (n,), ``z`` (n, n), and its
-    metadata (title, formula, window, minima, start, default lr, log_scale)."""
+def check_tol(tol: Any) -> float:
+    return bounds.number(tol, "The tolerance on |∇f|", TOL_LOW, TOL_HIGH)
+
+
+def check_start(point: Any) -> tuple[float, float]:
+    limit = START_LIMIT
+    return bounds.point(point, "The starting point", (-limit, limit, -limit, limit))
+
+
+def view_window(surface: landscapes.Surface, start: Any) -> tuple[float, float, float, float]:
+    """The surface's window, widened to hold ``start`` (the first point of a run)."""
+    return fit_window(surface.window, [start])
+
+
+def surface_view(name: Any, start: Any = None, n: int = GRID) -> dict[str, Any]:
+    """The grid of a surface for drawing: ``xs`` (n,), ``ys`` (n,), ``z`` (n, n) over the
+    window that holds ``start`` (the surface's default start when None), and its metadata
+    (title, formula, window, minima, start, default lr, log_scale)."""
     surface = check_surface(name)
-    xs, ys, z = landscapes.evaluate_grid(surface, n)
+    start = surface.start if start is None else check_start(start)
+    window = view_window(surface, start)
+    xs, ys, z = landscapes.evaluate_grid(surface, n, window)
     return {
         "name": surface.name,
         "title": surface.title,
@@ -54,30 +66,32 @@ def surface_view(name: Any, n: int = GRID) -> dict[str, Any]:
         "xs": xs,
         "ys": ys,
         "z": z,
-        "window": surface.window,
+        "window": window,
         "minima": [list(m) for m in surface.minima],
-        "start": list(surface.start),
+        "start": list(start),
         "lr": surface.lr,
         "log_scale": surface.log_scale,
     }
 
 
 def start_state(name: Any, point: Any = None) -> dict[str, Any]:
-    """A fresh state at ``point`` (the surface's default start when None).
-
-    The point must lie in the surface's view window (a click on the contour always does).
-    """
+    """A fresh state at ``point`` (the surface's default start when None), ``|x|, |y| <=``
+    :data:`START_LIMIT`."""
     surface = check_surface(name)
-    if point is None:
-        x, y = surface.start
-    else:
-        x, y = bounds.point(point, "The starting point", surface.window)
-    value, grad = landscapes.value_and_grad(surface, (x, y))
+    x, y = surface.start if point is None else check_start(point)
+    with np.errstate(all="ignore"):
+        value, grad = landscapes.value_and_grad(surface, (x, y))
+    if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+        raise ValueError(
+            f"The surface {surface.formula} has no finite value or gradient at "
+            f"({x:g}, {y:g}); start somewhere else."
+        )
     return {
         "surface": surface.name,
         "path": [[x, y]],
         "losses": [value],
         "grads": [grad.tolist()],
+        "steps": 0,
         "status": "",
     }
 
@@ -90,70 +104,88 @@ def _check_state(state: Any) -> tuple[landscapes.Surface, dict[str, Any]]:
     if not 1 <= len(path) <= MAX_PATH + 1:
         raise ValueError(f"The path must hold 1 to {MAX_PATH + 1} points; press Reset.")
     lists = [state.get(key) for key in ("losses", "grads")]
-    if state.get("status") not in STATUSES or not all(
-        isinstance(v, list) and len(v) == len(path) for v in lists
+    if (
+        not isinstance(state.get("status"), str)
+        or state["status"] not in STATUSES
+        or not all(isinstance(v, list) and len(v) == len(path) for v in lists)
     ):
         raise ValueError("The page state is damaged; press Reset.")
+    check_start(path[0])
     if not state["status"]:
         # a run that goes on stopped at its first point beyond one window-width of the view
-        x0, x1, y0, y1 = surface.window
+        x0, x1, y0, y1 = view_window(surface, path[0])
         w, h = x1 - x0, y1 - y0
         bounds.point(path[-1], "The current point", (x0 - w, x1 + w, y0 - h, y1 + h))
+        bounds.point(state["grads"][-1], "The gradient", (-1e12, 1e12, -1e12, 1e12))
     return surface, state
 
 
-def step_state(state: Any, lr: Any, steps: int = 1) -> dict[str, Any]:
+def step_state(state: Any, lr: Any, steps: Any = 1, tol: Any = 1e-8) -> dict[str, Any]:
     """``steps`` more steps of gradient descent (``SGD(lr)``) from the state's last point.
 
-    Stops early, setting ``status``, when the gradient vanishes ("converged"), the loss
+    Stops early, setting ``status``, when ``|grad| < tol`` ("converged"), the loss
     leaves finite range ("diverged"), the point leaves the view ("left the view") or the path
     reaches ``MAX_PATH`` steps ("step limit").
     """
     surface, state = _check_state(state)
     lr = check_lr(lr)
-    steps = bounds.number(steps, "The number of steps", 1, STEPS_PER_CALL, integer=True)
+    tol = check_tol(tol)
+    steps = bounds.number(steps, "The number of steps", 1, MAX_PATH, integer=True)
     if state.get("status"):
         return state
     room = MAX_PATH + 1 - len(state["path"])
     if room <= 0:
         return {**state, "status": "step limit"}
-    run = landscapes.descend(surface, state["path"][-1], "sgd", min(steps, room), limit=1e12, lr=lr)
-    path = state["path"] + run.path[1:].tolist()
-    losses = state["losses"] + run.losses[1:].tolist()
-    grads = state["grads"] + run.grads[1:].tolist()
-    x0, x1, y0, y1 = surface.window
+    x0, x1, y0, y1 = view_window(surface, state["path"][0])
     w, h = x1 - x0, y1 - y0
-    x, y = path[-1]
+    path, losses, grads = list(state["path"]), list(state["losses"]), list(state["grads"])
     status = ""
-    if run.diverged:
-        status = "diverged"
-    elif not (x0 - w <= x <= x1 + w and y0 - h <= y <= y1 + h):
-        status = "left the view"
-    elif float(np.hypot(*grads[-1])) < GRAD_TOL:
-        status = "converged"
-    elif len(path) > MAX_PATH:
-        status = "step limit"
+    # in chunks, so that a run that converges early stops there rather than at `steps`
+    while steps > 0 and not status:
+        chunk = min(steps, STEPS_PER_CALL, MAX_PATH + 1 - len(path))
+        if chunk <= 0:
+            status = "step limit"
+            break
+        run = landscapes.descend(surface, path[-1], "sgd", chunk, limit=1e12, lr=lr)
+        norms = np.hypot(run.grads[1:, 0], run.grads[1:, 1])
+        hit = np.flatnonzero(norms < tol)
+        keep = int(hit[0]) + 2 if hit.size else len(run.losses)
+        path += run.path[1:keep].tolist()
+        losses += run.losses[1:keep].tolist()
+        grads += run.grads[1:keep].tolist()
+        steps -= keep - 1
+        x, y = path[-1]
+        if run.diverged:
+            status = "diverged"
+        elif not (x0 - w <= x <= x1 + w and y0 - h <= y <= y1 + h):
+            status = "left the view"
+        elif float(np.hypot(*grads[-1])) < tol:
+            status = "converged"
+        elif len(path) > MAX_PATH:
+            status = "step limit"
     return {
         "surface": surface.name,
         "path": path,
         "losses": losses,
         "grads": grads,
+        "steps": len(path) - 1,
         "status": status,
     }
 
 
-def arrow(state: dict[str, Any], fraction: float = 0.15) -> dict[str, float] | None:
-    """The downhill arrow ``-grad f`` at the current point, drawn with a fixed length
-    (``fraction`` of the window's smaller side): ``{"x0", "y0", "x1", "y1", "norm"}``, or
-    None where the gradient vanishes."""
+def arrow(state: dict[str, Any], lr: float) -> dict[str, float] | None:
+    """The next step ``-lr * grad f`` at the current point, as an arrow whose length is
+    ``lr * |grad f|`` (capped at half the view): ``{"x0", "y0", "x1", "y1", "norm"}``, or
+    None where that step is under :data:`ARROW_HIDDEN` of the view (too short to point)."""
     surface = check_surface(state["surface"])
     x, y = state["path"][-1]
     gx, gy = state["grads"][-1]
     norm = float(np.hypot(gx, gy))
-    if not np.isfinite(norm) or norm == 0.0:
+    x0, x1, y0, y1 = view_window(surface, state["path"][0])
+    side = min(x1 - x0, y1 - y0)
+    length = min(lr * norm, 0.5 * side) if np.isfinite(norm) else 0.0
+    if length < ARROW_HIDDEN * side:
         return None
-    x0, x1, y0, y1 = surface.window
-    length = fraction * min(x1 - x0, y1 - y0)
     return {
         "x0": x,
         "y0": y,

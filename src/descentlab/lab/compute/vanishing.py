@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import descentlab as dl
+from descentlab.lab.compute import bounds
 from descentlab.lab.compute.seeding import seeded
 
 __all__ = ["ACTIVATIONS", "INITS", "MAX_DEPTH", "MAX_WIDTH", "LayerGradients", "layer_gradients"]
@@ -54,13 +55,7 @@ class LayerGradients:
 
 
 def _check_int(name: str, value: object, lo: int, hi: int) -> int:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a whole number (received {value!r}).") from None
-    if not np.isfinite(number) or number != int(number) or not lo <= number <= hi:
-        raise ValueError(f"{name} must be a whole number from {lo} to {hi} (received {value!r}).")
-    return int(number)
+    return bounds.number(value, name, lo, hi, integer=True)
 
 
 def _initialise(model, activation: str, init: str) -> None:
@@ -105,14 +100,8 @@ def layer_gradients(
     depth = _check_int("The depth", depth, 1, MAX_DEPTH)
     width = _check_int("The width", width, 2, MAX_WIDTH)
     seed = _check_int("The seed", seed, 0, 10**6)
-    if activation not in ACTIVATIONS:
-        raise ValueError(
-            f"The activation must be one of {', '.join(ACTIVATIONS)} (received {activation!r})."
-        )
-    if init not in INITS:
-        raise ValueError(
-            f"The initialisation must be one of {', '.join(INITS)} (received {init!r})."
-        )
+    activation = bounds.choice(activation, "The activation", ACTIVATIONS)
+    init = bounds.choice(init, "The initialisation", INITS)
 
     def build():
         layers = []

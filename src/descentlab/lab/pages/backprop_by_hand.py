@@ -6,6 +6,7 @@ import dash
 import dash_cytoscape as cyto
 from dash import Input, Output, State, ctx, dcc, html
 
+from descentlab.lab import widgets as w
 from descentlab.lab.compute.backprop_by_hand import (
     ACTIVATIONS,
     DEFAULTS,
@@ -15,7 +16,6 @@ from descentlab.lab.compute.backprop_by_hand import (
     backprop_by_hand,
 )
 from descentlab.lab.compute.circuit import fmt
-from descentlab.lab.pages.circuit import STYLESHEET
 
 ORDER = 12
 PATH = "/backprop-by-hand"
@@ -29,11 +29,27 @@ EXPLANATION = (
     "sent back through the weight that connects the layers. Every weight's gradient is its "
     "layer's δ times the input that weight multiplies, and a bias's gradient is the δ itself. "
     "With the identity activation and the defaults this is the course's worked example: "
-    "z = 2, L = 3.5, dL/dw1 = 3, dL/dw2 = 2. **Apply the update** moves the parameters one "
-    "step and shows the new output."
+    "z = 2, L = 3.5, dL/dw1 = 3, dL/dw2 = 2. The update rule starts as the course's, which "
+    "pushes the output up towards the target, `p ← p + lr·dL/dp`: with lr = 0.1 it gives "
+    "w1 = 0.8, w2 = 1.7 and L = 4.92, with lr = 0.2 it overshoots to 1.1, 1.9 and 6.58. "
+    "Gradient descent on the error C is the other rule. **Apply the update** moves the "
+    "parameters one step and shows the new output."
 )
 
 _S = "backprop-by-hand"
+# the chain has six columns: nodes 100 model px wide, 108 apart, fit a 630 px panel at a zoom
+# of about 1, so its 15 px labels stay at 14 px or more
+CHAIN_STYLE = [
+    *w.STYLESHEET,
+    {"selector": "node", "style": {"font-size": 15, "width": 100, "height": 58}},
+    {"selector": "edge", "style": {"font-size": 15}},
+]
+ADDRESS = (
+    *[w.Field(name, f"{_S}-{name}") for name in ("x", "y", "w1", "b1", "w2", "b2", "lr")],
+    w.Field("activation", f"{_S}-activation", kind="text"),
+    w.Field("rule", f"{_S}-rule", kind="text"),
+    w.Field("learn", f"{_S}-learn", kind="list"),
+)
 
 
 def _number(name: str, label: str, value: float, step: float = 0.1) -> html.Div:
@@ -81,7 +97,7 @@ def layout() -> html.Div:
                             dcc.RadioItems(
                                 id=f"{_S}-rule",
                                 options=[{"label": text, "value": k} for k, text in RULES.items()],
-                                value="descend",
+                                value="course",
                             ),
                         ],
                         className="lab-control",
@@ -123,7 +139,7 @@ def layout() -> html.Div:
                 id=f"{_S}-graph",
                 elements=[],
                 layout={"name": "preset", "fit": True, "padding": 20},
-                stylesheet=STYLESHEET,
+                stylesheet=CHAIN_STYLE,
                 style={"width": "100%", "height": "260px"},
                 userZoomingEnabled=False,
                 autoungrabify=True,
@@ -272,7 +288,7 @@ def chain_elements(r: HandResult) -> list[dict]:
     elements = [
         {
             "data": {"id": key, "label": label},
-            "position": {"x": col * 150.0, "y": row * 75.0},
+            "position": {"x": col * 108.0, "y": row * 72.0},
             "classes": "gate" if key in gates else "leaf",
         }
         for key, label, col, row in nodes

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import Input, Output, Patch, html
+from dash import Input, Output, Patch, dcc, html
 
 from descentlab.lab import widgets as w
 from descentlab.lab.compute import batch_size as compute
@@ -25,11 +25,25 @@ each a noisy estimate. **Stochastic** (right) steps after every single point: ma
 steps that reach the valley fast and then jitter around its floor. The lower plot shows the
 full-data loss against epochs. Every step is a real training step: descentlab's `DataLoader`,
 `F.mse_loss`, `backward()` and `optim.SGD`.
+
+**Compare by equal steps** gives every run the same number of updates instead: then the batch
+run has seen a hundred times more data than the stochastic one, and the question becomes
+which gradient is worth more per step. **Play** replays the three runs together.
 """
 
 RUN_NAMES = ("batch", "mini-batch", "stochastic")
 RUN_COLORS = ("#17a2a2", "#ff7f0e", "#9467bd")
 MINI_PATH_TRACE = 5  # each panel adds three traces: contour, best fit, path
+
+
+ADDRESS = (
+    w.Field("batch", "batch-size-batch"),
+    w.Field("by", "batch-size-by", kind="text"),
+    w.Field("epochs", "batch-size-epochs"),
+    w.Field("steps", "batch-size-steps"),
+    w.Field("lr", "batch-size-lr"),
+    w.Field("seed", "batch-size-seed"),
+)
 
 
 def layout() -> Any:
@@ -39,7 +53,7 @@ def layout() -> Any:
                 [
                     w.control(
                         "Mini-batch size B",
-                        w.slider(
+                        w.slider_box(
                             "batch-size-batch",
                             1,
                             compute.N,
@@ -51,8 +65,20 @@ def layout() -> Any:
                         label_id="batch-size-batch-label",
                     ),
                     w.control(
+                        "Compare by",
+                        dcc.RadioItems(
+                            id="batch-size-by",
+                            options=[
+                                {"label": " equal epochs", "value": "epochs"},
+                                {"label": " equal steps", "value": "steps"},
+                            ],
+                            value="epochs",
+                            inline=True,
+                        ),
+                    ),
+                    w.control(
                         "Epochs",
-                        w.slider(
+                        w.slider_box(
                             "batch-size-epochs",
                             1,
                             compute.EPOCHS_HIGH,
@@ -61,13 +87,15 @@ def layout() -> Any:
                             marks={e: str(e) for e in range(1, compute.EPOCHS_HIGH + 1)},
                         ),
                     ),
+                    w.control("Steps", w.number_input("batch-size-steps", 20, step=1)),
                     w.control("Learning rate", w.number_input("batch-size-lr", 0.05)),
                     w.control("Data seed", w.number_input("batch-size-seed", 0, step=1)),
                 ],
                 className="lab-controls",
             ),
             html.Div(id="batch-size-error"),
-            w.graph("batch-size-paths", height=400),
+            w.player("batch-size"),
+            w.graph("batch-size-paths", height=360),
             w.graph("batch-size-losses", height=300),
             w.readout("batch-size-readout"),
         ]
@@ -115,7 +143,7 @@ def paths_figure(result: dict[str, Any]) -> dict[str, Any]:
                 "x": left + 0.145,
                 "y": 1.08,
                 "showarrow": False,
-                "font": {"size": 13, "color": color},
+                "font": {"size": 14, "color": color},
             }
         )
     layout["annotations"] = annotations
@@ -123,11 +151,12 @@ def paths_figure(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def losses_figure(result: dict[str, Any]) -> dict[str, Any]:
+    by_steps = result["by"] == "steps"
     return {
         "data": [
             {
                 "type": "scatter",
-                "x": w.plain(run["epochs_seen"]),
+                "x": list(range(run["updates"] + 1)) if by_steps else w.plain(run["epochs_seen"]),
                 "y": w.plain(run["losses"]),
                 "mode": "lines",
                 "line": {"color": color, "width": 2},
@@ -136,9 +165,9 @@ def losses_figure(result: dict[str, Any]) -> dict[str, Any]:
             for run, name, color in zip(result["runs"], RUN_NAMES, RUN_COLORS)
         ],
         "layout": w.base_layout(
-            title={"text": "full-data loss (MSE) against epochs"},
+            title={"text": f"full-data loss (MSE) against {'steps' if by_steps else 'epochs'}"},
             legend={"x": 1, "xanchor": "right", "y": 1, "bgcolor": "rgba(255,255,255,0.8)"},
-            xaxis=w.axis("epochs (passes over the data)"),
+            xaxis=w.axis("steps (updates)" if by_steps else "epochs (passes over the data)"),
             yaxis=w.axis("MSE", type="log", exponentformat="power"),
         ),
     }
@@ -157,23 +186,32 @@ def readout(result: dict[str, Any]) -> str:
 
 
 def register_callbacks(app: dash.Dash) -> None:
+    w.link_slider(app, "batch-size-batch", 1, compute.N)
+    w.link_slider(app, "batch-size-epochs", 1, compute.EPOCHS_HIGH)
+    w.register_player(app, "batch-size")
+
     @app.callback(
         Output("batch-size-paths", "figure"),
         Output("batch-size-losses", "figure"),
         Output("batch-size-readout", "children"),
         Output("batch-size-batch-label", "children"),
+        Output("batch-size-frames", "data"),
+        Output("batch-size-frame", "max"),
+        Output("batch-size-frame", "value"),
         Output("batch-size-error", "children"),
         Input("batch-size-batch", "value"),
         Input("batch-size-epochs", "value"),
         Input("batch-size-lr", "value"),
         Input("batch-size-seed", "value"),
+        Input("batch-size-by", "value"),
+        Input("batch-size-steps", "value"),
     )
-    def update(batch, epochs, lr, seed):
+    def update(batch, epochs, lr, seed, by, steps):
         keep = dash.no_update
         try:
-            result = compute.compare(batch, epochs, lr, seed)
+            result = compute.compare(batch, epochs, lr, seed, by, steps)
         except ValueError as exc:
-            return keep, keep, keep, keep, str(exc)
+            return (keep,) * 7 + (str(exc),)
         figure = paths_figure(result)
         if dash.ctx.triggered_id == "batch-size-batch":
             # only the mini-batch run changed: send its path and title, not three contours
@@ -181,10 +219,33 @@ def register_callbacks(app: dash.Dash) -> None:
             patched["data"][MINI_PATH_TRACE] = figure["data"][MINI_PATH_TRACE]
             patched["layout"]["annotations"][1] = figure["layout"]["annotations"][1]
             figure = patched
+        losses = losses_figure(result)
+        runs = result["runs"]
+        frames = w.frames(
+            [
+                (
+                    "batch-size-paths",
+                    [2, 5, 8],
+                    [r["path"][:, 0] for r in runs],
+                    [r["path"][:, 1] for r in runs],
+                ),
+                (
+                    "batch-size-losses",
+                    [0, 1, 2],
+                    [t["x"] for t in losses["data"]],
+                    [t["y"] for t in losses["data"]],
+                ),
+            ],
+            # by epochs, the runs advance together through the data, not step for step
+            proportional=result["by"] == "epochs",
+        )
         return (
             figure,
-            losses_figure(result),
+            losses,
             readout(result),
-            f"Mini-batch size B = {result['runs'][1]['batch_size']}",
+            f"Mini-batch size B = {runs[1]['batch_size']}",
+            frames,
+            frames["n"],
+            frames["n"],
             "",
         )

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
-import dash_cytoscape as cyto
 from dash import Input, Output, State, ctx, dcc, html
 
+from descentlab.lab import widgets as w
 from descentlab.lab.compute.circuit import (
     MAX_VARIABLES,
-    Circuit,
-    StageView,
     build_circuit,
-    clamp_stage,
     error_sentence,
-    fmt,
+    next_stage,
     stage_view,
-    variable_paths,
     variables_of,
 )
 
@@ -36,210 +34,24 @@ EXPLANATION = (
 DEFAULT_EXPRESSION = "(x + y) * z + max(x, w)"
 DEFAULT_VALUES = {"x": 2.0, "y": 1.0, "z": -3.0, "w": 4.0}
 MAX_EXPRESSION = 200
-SLIDER = {"min": -10, "max": 10, "step": 0.5, "allow_direct_input": True, "marks": None}
+LOW, HIGH, STEP = -10.0, 10.0, 0.5  # the sliders' range; a typed value may go beyond
+LIMIT = 1e6
 ERRORS = (ValueError, ArithmeticError, TypeError)
-
-STYLESHEET = [
-    {
-        "selector": "node",
-        "style": {
-            "label": "data(label)",
-            "text-wrap": "wrap",
-            "text-valign": "center",
-            "text-halign": "center",
-            "font-size": 11,
-            "width": 92,
-            "height": 56,
-            "background-color": "#f4f6f8",
-            "border-width": 2,
-            "border-color": "#8d99ae",
-            "shape": "round-rectangle",
-        },
-    },
-    {"selector": ".gate", "style": {"shape": "ellipse", "background-color": "#e8f4f1"}},
-    {"selector": ".active", "style": {"border-color": "#e67e22", "border-width": 4}},
-    {
-        "selector": "edge",
-        "style": {
-            "curve-style": "bezier",
-            "target-arrow-shape": "triangle",
-            "width": 2,
-            "line-color": "#8d99ae",
-            "target-arrow-color": "#8d99ae",
-            "label": "data(label)",
-            "font-size": 11,
-            "color": "#c0392b",
-            "text-background-color": "#ffffff",
-            "text-background-opacity": 0.8,
-        },
-    },
-    {"selector": ".flowing", "style": {"line-color": "#e67e22", "target-arrow-color": "#e67e22"}},
-]
-
-
-def _layout_positions(circuit: Circuit) -> dict[str, tuple[float, float]]:
-    """Gates in columns by their longest path from the inputs; each leaf one column before
-    its first consumer; a gate at the mean height of its inputs, nudged down past others."""
-    column: dict[str, int] = {}
-    for node in circuit.nodes:
-        column[node.id] = 1 + max((column[p] for p in node.parents), default=-1)
-    for node in circuit.nodes:
-        if not node.is_gate:
-            consumers = [g for g in circuit.gates if node.id in g.parents]
-            if consumers:
-                column[node.id] = min(column[g.id] for g in consumers) - 1
-    row: dict[str, float] = {}
-    leaves = 0
-    taken: dict[int, list[float]] = {}
-    for node in circuit.nodes:
-        if node.is_gate:
-            row[node.id] = sum(row[p] for p in node.parents) / len(node.parents)
-        else:
-            row[node.id] = float(leaves)
-            leaves += 1
-        rows = taken.setdefault(column[node.id], [])
-        while any(abs(row[node.id] - other) < 0.9 for other in rows):
-            row[node.id] += 1.0
-        rows.append(row[node.id])
-    return {node.id: (column[node.id] * 170.0, row[node.id] * 95.0) for node in circuit.nodes}
-
-
-def graph_elements(circuit: Circuit, view: StageView) -> list[dict]:
-    """Cytoscape elements: each node shows its name, value and gradient; each edge the
-    gradient contribution that flowed back along it (once it has)."""
-    positions = _layout_positions(circuit)
-    out_name = circuit.node(circuit.output).name
-    elements: list[dict] = []
-    for node in circuit.nodes:
-        value, grad = view.values[node.id], view.grads[node.id]
-        title = f"{node.name} = {node.formula}" if node.is_gate else node.name
-        lines = [title, f"value {fmt(value)}" if value is not None else "value ?"]
-        if node.op != "const":
-            lines.append(f"d{out_name}/d{node.name} {fmt(grad)}" if grad is not None else "")
-        classes = ["gate" if node.is_gate else "leaf"]
-        if node.id == view.active:
-            classes.append("active")
-        x, y = positions[node.id]
-        elements.append(
-            {
-                "data": {"id": node.id, "label": "\n".join(lines)},
-                "position": {"x": x, "y": y},
-                "classes": " ".join(classes),
-            }
-        )
-    for i, edge in enumerate(circuit.edges):
-        grad = view.edge_grads[i]
-        elements.append(
-            {
-                "data": {
-                    "id": f"e{i}",
-                    "source": edge.source,
-                    "target": edge.target,
-                    "label": "" if grad is None else fmt(grad),
-                },
-                "classes": "flowing" if grad is not None else "",
-            }
-        )
-    return elements
-
-
-def node_table(slug: str, circuit: Circuit, view: StageView) -> list:
-    """Rows of name, gate, value and gradient; rows carry ``data-node`` for tests."""
-    out_name = circuit.node(circuit.output).name
-    header = html.Tr(
-        [html.Th("Node"), html.Th("Computes"), html.Th("Value"), html.Th(f"d{out_name}/d(node)")]
-    )
-    rows = []
-    for node in circuit.nodes:
-        value, grad = view.values[node.id], view.grads[node.id]
-        rows.append(
-            html.Tr(
-                [
-                    html.Td(node.name),
-                    html.Td(node.formula if node.is_gate else node.op),
-                    html.Td("" if value is None else fmt(value), className="value"),
-                    html.Td("" if grad is None else fmt(grad), className="grad"),
-                ],
-                **{"data-node": node.name},
-                className="active" if node.id == view.active else "",
-            )
-        )
-    return [html.Thead(header), html.Tbody(rows, id=f"{slug}-table-body")]
-
-
-def contributions(circuit: Circuit, view: StageView) -> list:
-    """A line per variable that feeds several gates: the gradient along each path, and their
-    sum once all of them have flowed back."""
-    out_name = circuit.node(circuit.output).name
-    lines = []
-    for name, parts, total in variable_paths(circuit, view):
-        flowed = [(gate, formula, g) for gate, formula, g in parts if g is not None]
-        if not flowed:
-            continue
-        terms = " + ".join(f"{fmt(g)} (via {gate} = {formula})" for gate, formula, g in flowed)
-        if total is not None:
-            text = f"d{out_name}/d{name} = {terms} = {fmt(total)}"
-        else:
-            waiting = ", ".join(gate for gate, _, g in parts if g is None)
-            text = f"d{out_name}/d{name} so far: {terms}; still to come through {waiting}"
-        lines.append(html.Li(text, **{"data-variable": name}))
-    if not lines:
-        return []
-    return [html.P("Variables reached along more than one path:"), html.Ul(lines)]
-
-
-def next_stage(trigger: str | None, stage: int | None, circuit: Circuit) -> int:
-    """The stage after pressing ``trigger`` (``forward``, ``backward``, ``step``, ``reset``)."""
-    n = len(circuit.gates)
-    current = clamp_stage(circuit, stage)
-    if trigger == "forward":
-        return n
-    if trigger == "backward":
-        return circuit.n_stages - 1
-    if trigger == "step":
-        return clamp_stage(circuit, current + 1)
-    if trigger == "reset":
-        return 0
-    return current
-
-
-def step_buttons(slug: str) -> html.Div:
-    return html.Div(
-        [
-            html.Button("Forward", id=f"{slug}-forward", n_clicks=0, className="lab-button"),
-            html.Button("Backward", id=f"{slug}-backward", n_clicks=0, className="lab-button"),
-            html.Button("Step", id=f"{slug}-step", n_clicks=0, className="lab-button"),
-            html.Button("Reset", id=f"{slug}-reset", n_clicks=0, className="lab-button"),
-        ],
-        className="lab-controls",
-    )
-
-
-def figure_panel(slug: str) -> html.Div:
-    return html.Div(
-        [
-            html.Div(id=f"{slug}-status", className="lab-status", role="status"),
-            cyto.Cytoscape(
-                id=f"{slug}-graph",
-                elements=[],
-                layout={"name": "preset", "fit": True, "padding": 30},
-                stylesheet=STYLESHEET,
-                style={"width": "100%", "height": "420px"},
-                userZoomingEnabled=False,
-                autoungrabify=True,
-            ),
-            html.Div(id=f"{slug}-contributions"),
-            html.Table(id=f"{slug}-table", className="lab-table"),
-        ]
-    )
+# the expression, the stage (a number or inputs/forward/backward) and each variable by name
+ADDRESS = (
+    w.Field("expr", "circuit-expr", kind="text"),
+    w.Field("stage", "circuit-stage", prop="data", kind="text"),
+    w.Field("*", "circuit-query", prop="data", kind="query"),
+)
 
 
 def _var_slot(slot: int, name: str | None, value: float) -> html.Div:
-    """Slider ``slot`` (one per variable, in order of first appearance); hidden when unused."""
+    """Box and slider ``slot`` (one per variable, in order of first appearance); hidden when
+    unused."""
     return html.Div(
         [
             html.Label(name or "", id=f"circuit-var-{slot}-name"),
-            dcc.Slider(id=f"circuit-var-{slot}", value=value, **SLIDER),
+            w.slider_box(f"circuit-var-{slot}", LOW, HIGH, STEP, value),
         ],
         id=f"circuit-var-{slot}-box",
         className="lab-control lab-control-wide",
@@ -275,45 +87,72 @@ def layout() -> html.Div:
                 className="lab-control",
             ),
             html.Div(slots, id="circuit-vars", className="lab-controls"),
-            step_buttons("circuit"),
+            w.step_buttons("circuit"),
             html.Div(id="circuit-error", className="lab-error", role="alert"),
             dcc.Store(id="circuit-stage", data=0),
-            dcc.Store(id="circuit-names", data=names),
-            figure_panel("circuit"),
+            dcc.Store(id="circuit-names", data=None),
+            dcc.Store(id="circuit-query", data=None),
+            w.figure_panel("circuit"),
         ]
     )
 
 
-def _values(expression: str | None, slots: list | tuple) -> dict[str, object]:
-    """The variables of ``expression`` (in order of first appearance) with their sliders."""
+def _expression(expression: Any) -> str:
+    if not isinstance(expression, str):
+        raise ValueError("The expression must be text, such as (x + y) * z.")
+    if len(expression) > MAX_EXPRESSION:
+        raise ValueError(
+            f"The expression is {len(expression)} characters long; at most {MAX_EXPRESSION}."
+        )
+    return expression
+
+
+def _values(expression: Any, slots: list | tuple) -> dict[str, object]:
+    """The variables of ``expression`` (in order of first appearance) with their boxes."""
     names = variables_of(_expression(expression))
+    for name, value in zip(names, slots):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not (abs(value) <= LIMIT)
+        ):
+            raise ValueError(
+                f"The value of {name} must be a number from {-LIMIT:g} to {LIMIT:g} "
+                f"(received {value!r})."
+            )
     return dict(zip(names, slots))
 
 
-def variable_controls(expression: str | None, old_names: list | None, *slots):
-    """When the expression's variables change: rename the sliders, show as many as there are
-    variables, and carry each variable's value over by name (new ones start at 1)."""
+def _start_value(text: Any, fallback: float) -> float:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return fallback
+    return value if abs(value) <= LIMIT else fallback
+
+
+def variable_controls(expression: Any, old_names: Any, query: Any, *slots):
+    """When the expression's variables change: rename the boxes, show as many as there are
+    variables, and carry each variable's value over by name (new ones start at 1). When the
+    page opens (no names yet) the values come from the address (``?x=2&y=1``)."""
     try:
         names = variables_of(_expression(expression))
     except ERRORS:
         return (dash.no_update,) * (3 * MAX_VARIABLES + 1)
-    if list(names) == list(old_names or []):
+    if isinstance(old_names, list) and list(names) == old_names:
         return (dash.no_update,) * (3 * MAX_VARIABLES + 1)
-    known = {**DEFAULT_VALUES, **dict(zip(old_names or [], slots))}
+    if isinstance(old_names, list):
+        known = {**DEFAULT_VALUES, **dict(zip(old_names, slots))}
+    else:
+        given = query if isinstance(query, dict) else {}
+        known = {n: _start_value(given.get(n), DEFAULT_VALUES.get(n, 1.0)) for n in names}
     labels, styles, values = [], [], []
     for i in range(MAX_VARIABLES):
         name = names[i] if i < len(names) else None
         labels.append(name or "")
         styles.append({} if name else {"display": "none"})
-        values.append(_initial(known.get(name, 1.0)) if name else dash.no_update)
+        values.append(_start_value(known.get(name), 1.0) if name else dash.no_update)
     return (*labels, *styles, *values, list(names))
-
-
-def _initial(value: object) -> float:
-    try:
-        return max(-10.0, min(10.0, float(value)))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 1.0
 
 
 def update_stage(trigger, _f, _b, _s, _r, expression, stage, *slots) -> int:
@@ -328,33 +167,30 @@ def update_stage(trigger, _f, _b, _s, _r, expression, stage, *slots) -> int:
     return next_stage(str(trigger).removeprefix("circuit-"), stage, circuit)
 
 
-def _expression(expression: str | None) -> str:
-    expression = expression or ""
-    if len(expression) > MAX_EXPRESSION:
-        raise ValueError(
-            f"The expression is {len(expression)} characters long; at most {MAX_EXPRESSION}."
-        )
-    return expression
-
-
 def render(stage, expression, *slots):
-    """Graph elements, table, narration, contributions and error for the current state."""
+    """Graph elements, table, narration, contributions, the address's variables and the
+    error for the current state."""
     try:
-        circuit = build_circuit(_expression(expression), _values(expression, slots))
+        values = _values(expression, slots)
+        circuit = build_circuit(_expression(expression), values)
     except ERRORS as exc:
-        return [], [], "", [], error_sentence(exc)
+        keep = dash.no_update
+        return [], [], "", [], keep, error_sentence(exc)
     view = stage_view(circuit, stage)
     return (
-        graph_elements(circuit, view),
-        node_table("circuit", circuit, view),
+        w.graph_elements(circuit, view),
+        w.node_table("circuit", circuit, view),
         view.message,
-        contributions(circuit, view),
+        w.contributions(circuit, view),
+        {name: values[name] for name in values},
         "",
     )
 
 
 def register_callbacks(app: dash.Dash) -> None:
     slots = range(MAX_VARIABLES)
+    for i in slots:
+        w.link_slider(app, f"circuit-var-{i}", LOW, HIGH)
     app.callback(
         *[Output(f"circuit-var-{i}-name", "children") for i in slots],
         *[Output(f"circuit-var-{i}-box", "style") for i in slots],
@@ -362,8 +198,8 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("circuit-names", "data"),
         Input("circuit-expr", "value"),
         State("circuit-names", "data"),
+        State("circuit-query", "data"),
         *[State(f"circuit-var-{i}", "value") for i in slots],
-        prevent_initial_call=True,
     )(variable_controls)
     app.callback(
         Output("circuit-stage", "data"),
@@ -381,8 +217,10 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("circuit-table", "children"),
         Output("circuit-status", "children"),
         Output("circuit-contributions", "children"),
+        Output("circuit-query", "data", allow_duplicate=True),
         Output("circuit-error", "children"),
         Input("circuit-stage", "data"),
         State("circuit-expr", "value"),
         *[Input(f"circuit-var-{i}", "value") for i in slots],
+        prevent_initial_call="initial_duplicate",
     )(render)

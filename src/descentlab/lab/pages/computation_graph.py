@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 from dash import Input, Output, State, ctx, dcc, html
 
-from descentlab.lab.compute.circuit import build_circuit, error_sentence, stage_view
-from descentlab.lab.pages.circuit import (
-    ERRORS,
-    SLIDER,
-    figure_panel,
-    graph_elements,
+from descentlab.lab import widgets as w
+from descentlab.lab.compute.circuit import (
+    build_circuit,
+    error_sentence,
+    fmt,
     next_stage,
-    node_table,
-    step_buttons,
+    stage_view,
 )
 
 ORDER = 6
@@ -32,14 +32,18 @@ EXPLANATION = (
 
 EXPRESSION = "(x + y) * z"
 DEFAULTS = {"x": -2.0, "y": 5.0, "z": -4.0}
-_SLIDER = {**SLIDER, "step": 0.1}
+LOW, HIGH, STEP = -10.0, 10.0, 0.1  # the sliders; a typed value is exact and may go beyond
+LIMIT = 1e6
+ERRORS = (ValueError, ArithmeticError, TypeError)
+ADDRESS = (
+    *[w.Field(name, f"computation-graph-{name}") for name in DEFAULTS],
+    w.Field("stage", "computation-graph-stage", prop="data", kind="text"),
+)
 
 
 def _control(name: str) -> html.Div:
-    id_ = f"computation-graph-{name}"
-    return html.Div(
-        [html.Label(name, htmlFor=id_), dcc.Slider(id=id_, value=DEFAULTS[name], **_SLIDER)],
-        className="lab-control lab-control-wide",
+    return w.control(
+        name, w.slider_box(f"computation-graph-{name}", LOW, HIGH, STEP, DEFAULTS[name]), True
     )
 
 
@@ -47,40 +51,65 @@ def layout() -> html.Div:
     return html.Div(
         [
             html.Div([_control(name) for name in DEFAULTS], className="lab-controls"),
-            step_buttons("computation-graph"),
+            w.step_buttons("computation-graph"),
+            html.Div(id="computation-graph-result", className="lab-verdict"),
             html.Div(id="computation-graph-error", className="lab-error", role="alert"),
             dcc.Store(id="computation-graph-stage", data=0),
-            figure_panel("computation-graph"),
+            w.figure_panel("computation-graph"),
         ]
     )
+
+
+def _values(x: Any, y: Any, z: Any) -> dict[str, float]:
+    values = {"x": x, "y": y, "z": z}
+    for name, value in values.items():
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not (abs(value) <= LIMIT)
+        ):
+            raise ValueError(
+                f"The value of {name} must be a number from {-LIMIT:g} to {LIMIT:g} "
+                f"(received {value!r})."
+            )
+    return values
 
 
 def update_stage(trigger, _f, _b, _s, _r, stage, x, y, z) -> int:
     """The stage store after pressing ``trigger`` (Forward, Backward, Step or Reset)."""
     try:
-        circuit = build_circuit(EXPRESSION, {"x": x, "y": y, "z": z})
+        circuit = build_circuit(EXPRESSION, _values(x, y, z))
     except ERRORS:
         return 0
     return next_stage(str(trigger).removeprefix("computation-graph-"), stage, circuit)
 
 
 def render(stage, x, y, z):
-    """Graph elements, table, narration and error for the sliders at the current stage."""
+    """Graph elements, table, narration and error for the boxes at the current stage."""
     try:
-        circuit = build_circuit(EXPRESSION, {"x": x, "y": y, "z": z})
+        circuit = build_circuit(EXPRESSION, _values(x, y, z))
     except ERRORS as exc:
-        return [], [], "", error_sentence(exc)
+        return [], [], "", "", error_sentence(exc)
     view = stage_view(circuit, stage)
+    v = circuit.values
+    q = fmt(v["x"] + v["y"])
+    result = (
+        f"f = (x + y) · z = ({fmt(v['x'])} + {fmt(v['y'])}) · ({fmt(v['z'])}) = {q} · "
+        f"({fmt(v['z'])}) = {fmt(circuit.node(circuit.output).value)}"
+    )
     return (
-        graph_elements(circuit, view),
-        node_table("computation-graph", circuit, view),
+        w.graph_elements(circuit, view),
+        w.node_table("computation-graph", circuit, view),
         view.message,
+        result,
         "",
     )
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    sliders = [State(f"computation-graph-{name}", "value") for name in DEFAULTS]
+    for name in DEFAULTS:
+        w.link_slider(app, f"computation-graph-{name}", LOW, HIGH)
+    boxes = [State(f"computation-graph-{name}", "value") for name in DEFAULTS]
     app.callback(
         Output("computation-graph-stage", "data"),
         Input("computation-graph-forward", "n_clicks"),
@@ -88,13 +117,14 @@ def register_callbacks(app: dash.Dash) -> None:
         Input("computation-graph-step", "n_clicks"),
         Input("computation-graph-reset", "n_clicks"),
         State("computation-graph-stage", "data"),
-        *sliders,
+        *boxes,
         prevent_initial_call=True,
     )(lambda *args: update_stage(ctx.triggered_id, *args))
     app.callback(
         Output("computation-graph-graph", "elements"),
         Output("computation-graph-table", "children"),
         Output("computation-graph-status", "children"),
+        Output("computation-graph-result", "children"),
         Output("computation-graph-error", "children"),
         Input("computation-graph-stage", "data"),
         *[Input(f"computation-graph-{name}", "value") for name in DEFAULTS],

@@ -113,7 +113,7 @@ def layout() -> Any:
 def _kernel(name: str, custom: list[Any]) -> np.ndarray:
     if name == "custom":
         return compute.parse_kernel([list(custom[0:3]), list(custom[3:6]), list(custom[6:9])])
-    if name not in compute.KERNELS:
+    if not isinstance(name, str) or name not in compute.KERNELS:
         raise ValueError(
             f"Kernel must be one of {', '.join([*compute.KERNELS, 'custom'])} (received {name!r})."
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, dcc, html
 
+from descentlab.lab import widgets as w
 from descentlab.lab.compute.gates import LIMIT, gate_patterns
 
 ORDER = 8
@@ -22,14 +23,16 @@ EXPLANATION = (
     "learns nothing from that example."
 )
 
-_SLIDER = {"min": -10, "max": 10, "step": 0.5, "allow_direct_input": True, "marks": None}
+LOW, HIGH, STEP = -10.0, 10.0, 0.5  # the sliders; a typed value may go beyond
+ADDRESS = (
+    w.Field("x", "gates-x"),
+    w.Field("y", "gates-y"),
+    w.Field("upstream", "gates-upstream"),
+)
 
 
 def _control(label: str, id_: str, value: float) -> html.Div:
-    return html.Div(
-        [html.Label(label, htmlFor=id_), dcc.Slider(id=id_, value=value, **_SLIDER)],
-        className="lab-control lab-control-wide",
-    )
+    return w.control(label, w.slider_box(id_, LOW, HIGH, STEP, value), wide=True)
 
 
 def layout() -> html.Div:
@@ -55,9 +58,8 @@ def _fmt(value: float) -> str:
 
 
 def render(x: float, y: float, upstream: float) -> tuple[list, dict, str]:
-    """The table rows, the bar figure and the error sentence for the given controls."""
-    import plotly.graph_objects as go
-
+    """The table rows, the bar figure (a plain dict, as widgets builds them) and the error
+    sentence for the given controls."""
     try:
         results = gate_patterns(x, y, upstream)
     except ValueError as exc:
@@ -93,23 +95,29 @@ def render(x: float, y: float, upstream: float) -> tuple[list, dict, str]:
         for r in results
     ]
     names = [r.name for r in results]
-    figure = go.Figure(
-        [
-            go.Bar(name="dL/dx", x=names, y=[r.grad_x for r in results], marker_color="#e67e22"),
-            go.Bar(name="dL/dy", x=names, y=[r.grad_y for r in results], marker_color="#2a9d8f"),
-        ]
-    )
-    figure.update_layout(
-        barmode="group",
-        title=f"Gradients sent back for upstream gradient g = {_fmt(upstream)}",
-        yaxis_title="gradient",
-        height=320,
-        margin={"l": 50, "r": 20, "t": 50, "b": 40},
-    )
+    bars = [
+        {"type": "bar", "name": name, "x": names, "y": values, "marker": {"color": color}}
+        for name, values, color in (
+            ("dL/dx", [r.grad_x for r in results], "#e67e22"),
+            ("dL/dy", [r.grad_y for r in results], "#2a9d8f"),
+        )
+    ]
+    figure = {
+        "data": bars,
+        "layout": w.base_layout(
+            barmode="group",
+            title={"text": f"Gradients sent back for upstream gradient g = {_fmt(upstream)}"},
+            yaxis=w.axis("gradient"),
+            height=320,
+            margin={"l": 50, "r": 20, "t": 50, "b": 40},
+        ),
+    }
     return [html.Thead(header), html.Tbody(rows)], figure, ""
 
 
 def register_callbacks(app: dash.Dash) -> None:
+    for name in ("x", "y", "upstream"):
+        w.link_slider(app, f"gates-{name}", LOW, HIGH)
     app.callback(
         Output("gates-table", "children"),
         Output("gates-figure", "figure"),

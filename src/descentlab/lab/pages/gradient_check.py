@@ -35,6 +35,13 @@ H_EXP_LOW, H_EXP_HIGH = -12.0, 0.0
 DTYPE_COLORS = {"float32": "#d62728", "float64": "#1f77b4"}
 
 
+ADDRESS = (
+    w.Field("loss", "gradient-check-loss", kind="text"),
+    w.Field("w", "gradient-check-w"),
+    w.Field("h", "gradient-check-h"),
+)
+
+
 def layout() -> Any:
     return html.Div(
         [
@@ -45,24 +52,24 @@ def layout() -> Any:
                         dcc.Dropdown(
                             id="gradient-check-loss",
                             options=loss_options(),
-                            value="double_well",
+                            value="square",
                             clearable=False,
                             style={"width": "17rem"},
                         ),
                     ),
-                    w.control("w", w.number_input("gradient-check-w", 1.5)),
+                    w.control("w", w.number_input("gradient-check-w", 2.0)),
                     w.control(
                         "h",
-                        w.slider(
+                        w.slider_box(
                             "gradient-check-h",
                             H_EXP_LOW,
                             H_EXP_HIGH,
                             0.25,
-                            -2.0,
+                            0.01,
                             marks={k: f"1e{k}" for k in range(-12, 1, 3)},
+                            log=True,
                         ),
                         wide=True,
-                        label_id="gradient-check-h-label",
                     ),
                 ],
                 className="lab-controls",
@@ -152,7 +159,7 @@ def errors_figure(curves: dict[str, Any], h: float) -> dict[str, Any]:
                 "y": float(np.log10(np.sqrt(max(lower, 1e-16) * top))),
                 "text": label.split(":")[0],
                 "showarrow": False,
-                "font": {"size": 11, "color": "#555"},
+                "font": {"size": 14, "color": "#555"},
             }
         )
         lower = top
@@ -198,36 +205,35 @@ def readout(check: dict[str, Any], curves: dict[str, Any]) -> str:
 
 
 def register_callbacks(app: dash.Dash) -> None:
+    w.link_slider(app, "gradient-check-h", H_EXP_LOW, H_EXP_HIGH, log=True)
+
     @app.callback(
         Output("gradient-check-side", "figure"),
         Output("gradient-check-errors", "figure"),
         Output("gradient-check-readout", "children"),
         Output("gradient-check-error", "children"),
         Output("gradient-check-w", "value"),
-        Output("gradient-check-h-label", "children"),
         Input("gradient-check-loss", "value"),
         Input("gradient-check-w", "value"),
         Input("gradient-check-h", "value"),
     )
-    def update(loss_name, w_value, h_exp):
+    def update(loss_name, w_value, h):
         keep = dash.no_update
         try:
             loss = compute.check_loss(loss_name)
             new_w = keep
             if dash.ctx.triggered_id == "gradient-check-loss":
                 w_value = new_w = loss.start
-            h_exp = bounds.number(h_exp, "The exponent of h", H_EXP_LOW, H_EXP_HIGH)
-            h = 10.0**h_exp
+            h = bounds.number(h, "The step h", compute.H_LOW, compute.H_HIGH)
             side = compute.side_by_side(loss.name, h)
             curves = compute.error_curves(loss.name, w_value)
-            check = compute.check_at(loss.name, w_value, h)
+            check = compute.check_at(loss.name, w_value, h, curves)
         except ValueError as exc:
-            return keep, keep, keep, str(exc), keep, keep
+            return keep, keep, keep, str(exc), keep
         return (
             side_figure(side, loss.formula, loss.derivative),
             errors_figure(curves, h),
             readout(check, curves),
             "",
             new_w,
-            f"h = {h:.3g}",
         )

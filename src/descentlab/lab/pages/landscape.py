@@ -1,4 +1,4 @@
-"""Page 1: the loss landscape. Click to place a point, then step or run downhill."""
+"""Page 1: the loss landscape. Click (or type) a start, then step or run downhill."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Any
 import dash
 from dash import Input, Output, Patch, State, dcc, html
 
+from descentlab import landscapes
 from descentlab.lab import widgets as w
+from descentlab.lab.compute import bounds
 from descentlab.lab.compute import landscape as compute
 
 ORDER = 1
@@ -15,17 +17,31 @@ PATH = "/landscape"
 TITLE = "Loss landscape"
 EXPLANATION = """
 A model with two weights has a loss for every pair of values: a surface, drawn here as
-contours (darker is lower). **Click** anywhere to put the weights there. The red arrow is
-minus the gradient, the direction in which the loss falls fastest; its length here is fixed,
-the readout gives its size. **Step** moves the point once, `w ← w − lr · ∇L(w)`, with
-descentlab's `SGD` on the surface written as Tensor code; **Run** keeps stepping.
+contours (darker is lower). **Click** anywhere, or type a start, to put the weights there.
+The red arrow is the next step, `−lr · ∇f`: its length is `lr · |∇f|`, so it shrinks as the
+slope flattens and disappears near a minimum. **Step** moves the point once,
+`w ← w − lr · ∇f(w)`, with descentlab's `SGD` on the surface written as Tensor code; **Run**
+keeps stepping until `|∇f|` falls below the tolerance, and the plot below draws the loss at
+each step.
 
-Try the ravine to see a path bounce between steep walls, Rosenbrock to see it crawl along
-a curved valley floor, Himmelblau to see the start decide which of four minima you reach,
-and the saddle to see a point balanced on a ridge slide off sideways.
+The surface is a named one or any formula in `x` and `y` (`x**2 + 2*y**2`, `x*y + tanh(x)`...,
+with `+ - * / **` and exp, log, sqrt, abs, relu, sigmoid, tanh, max, min); the view widens to
+hold the start. Try the ravine to see a path bounce between steep walls, Rosenbrock to see it
+crawl along a curved valley floor, Himmelblau to see the start decide which of four minima
+you reach, and the saddle to see a point balanced on a ridge slide off sideways.
 """
 
 TRACE_PATH, TRACE_POINT = 2, 3  # indices in the figure's data
+RUN_STEPS = 2  # steps per timer tick while running (the tick is 100 ms)
+ADDRESS = (
+    w.Field("surface", "landscape-surface", kind="text"),
+    w.Field("x", "landscape-x"),
+    w.Field("y", "landscape-y"),
+    w.Field("lr", "landscape-lr"),
+    w.Field("tol", "landscape-tol"),
+    w.Field("steps", "landscape-state", prop="data", pick="steps"),
+)
+DEFAULT = landscapes.get_surface("bowl")
 
 
 def layout() -> Any:
@@ -34,16 +50,30 @@ def layout() -> Any:
             html.Div(
                 [
                     w.control(
-                        "Surface",
-                        dcc.Dropdown(
-                            id="landscape-surface",
-                            options=compute.surface_options(),
-                            value="bowl",
-                            clearable=False,
-                            style={"width": "22rem"},
+                        "Surface (a name or a formula in x, y)",
+                        html.Div(
+                            [
+                                dcc.Input(
+                                    id="landscape-surface",
+                                    type="text",
+                                    value="bowl",
+                                    list="landscape-surfaces",
+                                    debounce=True,
+                                    style={"width": "16rem"},
+                                ),
+                                html.Datalist(
+                                    id="landscape-surfaces",
+                                    children=[
+                                        html.Option(value=s, label=s) for s in landscapes.SURFACES
+                                    ],
+                                ),
+                            ]
                         ),
                     ),
-                    w.control("Learning rate", w.number_input("landscape-lr", 0.1)),
+                    w.control("Start x", w.number_input("landscape-x", DEFAULT.start[0])),
+                    w.control("Start y", w.number_input("landscape-y", DEFAULT.start[1])),
+                    w.control("Learning rate", w.number_input("landscape-lr", DEFAULT.lr)),
+                    w.control("Run stops at |∇f| <", w.number_input("landscape-tol", compute.TOL)),
                     w.button("landscape-step", "Step", primary=True),
                     w.button("landscape-run", "Run"),
                     w.button("landscape-reset", "Reset"),
@@ -51,16 +81,26 @@ def layout() -> Any:
                 className="lab-controls",
             ),
             html.Div(id="landscape-error"),
-            w.graph("landscape-graph", height=540),
-            w.readout("landscape-readout"),
+            html.Div(
+                [
+                    w.graph("landscape-graph", height=440),
+                    html.Div(
+                        [
+                            w.readout("landscape-readout"),
+                            w.graph("landscape-losses", height=260),
+                        ]
+                    ),
+                ],
+                className="lab-row",
+            ),
             dcc.Store(id="landscape-state", storage_type="memory"),
-            dcc.Interval(id="landscape-timer", interval=150, disabled=True),
+            dcc.Interval(id="landscape-timer", interval=100, disabled=True),
         ]
     )
 
 
-def _arrow_annotation(state: dict[str, Any]) -> dict[str, Any]:
-    arrow = compute.arrow(state)
+def _arrow_annotation(state: dict[str, Any], lr: float) -> dict[str, Any]:
+    arrow = compute.arrow(state, lr)
     if arrow is None:
         return {"visible": False, "x": 0, "y": 0, "ax": 0, "ay": 0, "showarrow": False}
     return {
@@ -107,7 +147,7 @@ def _path_traces(state: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]
     return path, point
 
 
-def figure(view: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+def figure(view: dict[str, Any], state: dict[str, Any], lr: float) -> dict[str, Any]:
     path, point = _path_traces(state)
     x0, x1, y0, y1 = view["window"]
     return {
@@ -122,16 +162,42 @@ def figure(view: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
             # equal scales, so the arrow meets the contours at a right angle
             xaxis=w.axis("x", range=[x0, x1], constrain="domain"),
             yaxis=w.axis("y", range=[y0, y1], scaleanchor="x", scaleratio=1, constrain="domain"),
-            annotations=[_arrow_annotation(state)],
+            annotations=[_arrow_annotation(state, lr)],
             showlegend=False,
-            uirevision=view["name"],
+            # a new surface or start is a new view: the axes refit to it
+            uirevision=f"{view['name']}|{view['window']}",
             clickmode="event",
             hovermode="closest",
         ),
     }
 
 
-def patch(state: dict[str, Any]) -> Patch:
+def losses_figure(state: dict[str, Any]) -> dict[str, Any]:
+    losses = state["losses"]
+    positive = all(v > 0 for v in losses)
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "x": list(range(len(losses))),
+                "y": losses,
+                "mode": "lines+markers",
+                "marker": {"size": 4},
+                "line": {"color": w.COLORS["curve"]},
+                "name": "f",
+            }
+        ],
+        "layout": w.base_layout(
+            title={"text": "loss per step"},
+            xaxis=w.axis("step"),
+            yaxis=w.axis("f(x, y)", type="log" if positive else "linear"),
+            showlegend=False,
+            uirevision=None,
+        ),
+    }
+
+
+def patch(state: dict[str, Any], lr: float) -> Patch:
     """Only what changes between steps: the path, the point and the arrow."""
     path, point = _path_traces(state)
     patched = Patch()
@@ -139,73 +205,139 @@ def patch(state: dict[str, Any]) -> Patch:
     patched["data"][TRACE_PATH]["y"] = path["y"]
     patched["data"][TRACE_POINT]["x"] = point["x"]
     patched["data"][TRACE_POINT]["y"] = point["y"]
-    patched["layout"]["annotations"][0] = _arrow_annotation(state)
+    patched["layout"]["annotations"][0] = _arrow_annotation(state, lr)
     return patched
 
 
 STATUS = {
-    "converged": "Stopped: the gradient vanished (converged).",
+    "converged": "Stopped: |∇f| fell below the tolerance {tol:g} (converged).",
     "diverged": "Stopped: the loss blew up (diverged); lower the learning rate and Reset.",
     "left the view": "Stopped: the point left the view; lower the learning rate or Reset.",
     "step limit": f"Stopped: {compute.MAX_PATH} steps, the most one run keeps; press Reset.",
 }
 
 
-def readout(state: dict[str, Any]) -> str:
+def course(value: float) -> str:
+    """Four decimals, trailing zeros cut, as 004 prints a 2-D run (3.2, 0.1407, 16.72)."""
+    if not 1e-4 <= abs(value) < 1e6:
+        return w.fmt(value)
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+def readout(state: dict[str, Any], lr: float, tol: float) -> str:
     x, y = state["path"][-1]
     gx, gy = state["grads"][-1]
-    arrow = compute.arrow(state)
-    norm = arrow["norm"] if arrow else 0.0
+    arrow = compute.arrow(state, lr)
+    norm = float((gx * gx + gy * gy) ** 0.5)
     lines = [
-        f"step {len(state['path']) - 1}   point (x, y) = ({w.fmt(x)}, {w.fmt(y)})",
-        f"loss f(x, y) = {w.fmt(state['losses'][-1], 8)}",
+        f"step {len(state['path']) - 1}   point (x, y) = ({course(x)}, {course(y)})",
+        f"f(x, y) = {course(state['losses'][-1])}",
         f"gradient ∇f = ({w.fmt(gx)}, {w.fmt(gy)})   |∇f| = {w.fmt(norm)}",
+        "arrow: the next step −lr·∇f"
+        if arrow
+        else "arrow hidden: the next step is too short to see",
     ]
     if state.get("status"):
-        lines.append(STATUS[state["status"]])
+        lines.append(STATUS[state["status"]].format(tol=tol))
     return "\n".join(lines)
+
+
+def _click_point(click: Any) -> list[float] | None:
+    """The (x, y) of a click on the contour, or None for anything else."""
+    if not isinstance(click, dict) or not isinstance(click.get("points"), list):
+        return None
+    points = click["points"]
+    if not points or not isinstance(points[0], dict):
+        return None
+    return [points[0].get("x"), points[0].get("y")]
+
+
+def _steps(state: Any) -> int:
+    """The steps to take at once on load (``?steps=15``), 0 when none were asked for."""
+    if isinstance(state, dict) and "path" not in state and "steps" in state:
+        return bounds.number(
+            state["steps"], "The number of steps", 0, compute.MAX_PATH, integer=True
+        )
+    return 0
 
 
 def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output("landscape-graph", "figure"),
+        Output("landscape-losses", "figure"),
         Output("landscape-state", "data"),
         Output("landscape-readout", "children"),
         Output("landscape-error", "children"),
         Output("landscape-timer", "disabled", allow_duplicate=True),
         Output("landscape-run", "children", allow_duplicate=True),
+        Output("landscape-x", "value"),
+        Output("landscape-y", "value"),
         Output("landscape-lr", "value"),
         Input("landscape-surface", "value"),
+        Input("landscape-x", "value"),
+        Input("landscape-y", "value"),
         Input("landscape-reset", "n_clicks"),
         Input("landscape-graph", "clickData"),
         Input("landscape-step", "n_clicks"),
         Input("landscape-timer", "n_intervals"),
         State("landscape-state", "data"),
         State("landscape-lr", "value"),
+        State("landscape-tol", "value"),
         prevent_initial_call="initial_duplicate",
     )
-    def update(surface, _reset, click, _step, _tick, state, lr):
+    def update(surface, x, y, _reset, click, _step, _tick, state, lr, tol):
         trigger = dash.ctx.triggered_id
         keep = dash.no_update
         try:
-            if trigger in (None, "landscape-surface", "landscape-reset"):
-                view = compute.surface_view(surface)
-                state = compute.start_state(surface)
-                new_lr = view["lr"] if trigger != "landscape-reset" else keep
-                return figure(view, state), state, readout(state), "", True, "Run", new_lr
-            if trigger == "landscape-graph":
-                if not click or not click.get("points"):
-                    return (keep,) * 7
-                point = click["points"][0]
-                state = compute.start_state(surface, [point.get("x"), point.get("y")])
-                return patch(state), state, readout(state), "", True, "Run", keep
-            state = compute.step_state(state, lr)
-            if trigger == "landscape-timer" and not state["status"]:
+            if trigger == "landscape-surface":
+                # a new surface starts at its own start, with its own learning rate
+                named = compute.check_surface(surface)
+                x, y, lr = named.start[0], named.start[1], named.lr
+                new_x, new_y, new_lr = x, y, lr
+            elif trigger == "landscape-graph":
+                point = _click_point(click)
+                if point is None:
+                    return (keep,) * 10
+                x, y = compute.check_start(point)
+                new_x, new_y, new_lr = x, y, keep
+            else:
+                new_x = new_y = new_lr = keep
+            lr = compute.check_lr(lr)
+            tol = compute.check_tol(tol)
+            if trigger in (
+                None,
+                "landscape-surface",
+                "landscape-x",
+                "landscape-y",
+                "landscape-reset",
+                "landscape-graph",
+            ):
+                steps = _steps(state) if trigger is None else 0
+                view = compute.surface_view(surface, [x, y])
+                state = compute.start_state(surface, [x, y])
+                if steps:
+                    state = compute.step_state(state, lr, steps, tol=tol)
+                return (
+                    figure(view, state, lr),
+                    losses_figure(state),
+                    state,
+                    readout(state, lr, tol),
+                    "",
+                    True,
+                    "Run",
+                    new_x,
+                    new_y,
+                    new_lr,
+                )
+            running = trigger == "landscape-timer"
+            state = compute.step_state(state, lr, RUN_STEPS if running else 1, tol=tol)
+            out = (patch(state, lr), losses_figure(state), state, readout(state, lr, tol), "")
+            if running and not state["status"]:
                 # a tick never touches the timer: a tick answered after Pause stays paused
-                return patch(state), state, readout(state), "", keep, keep, keep
-            return patch(state), state, readout(state), "", True, "Run", keep
+                return (*out, keep, keep, keep, keep, keep)
+            return (*out, True, "Run", keep, keep, keep)
         except ValueError as exc:
-            return keep, keep, keep, str(exc), True, "Run", keep
+            return keep, keep, keep, keep, str(exc), True, "Run", keep, keep, keep
 
     # Run/Pause is its own callback: the timer re-triggers the one above every tick, and a
     # newer call of a callback makes Dash drop the answer of the older one, Pause included.
@@ -219,7 +351,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def run_or_pause(_clicks, stopped, lr):
-        if not stopped:
+        if stopped is False:
             return True, "Run", dash.no_update
         try:
             compute.check_lr(lr)

@@ -8,10 +8,9 @@ import dash
 from dash import Input, Output, Patch, dcc, html
 
 from descentlab.lab import widgets as w
-from descentlab.lab.compute import bounds
 from descentlab.lab.compute import learning_rate as compute
-from descentlab.lab.compute.landscape import surface_options
 from descentlab.lab.compute.numerical_gradient import loss_options
+from descentlab.lab.compute.surfaces import surface_options
 
 ORDER = 4
 PATH = "/learning-rate"
@@ -25,17 +24,28 @@ back (oscillating, yet converging), and beyond `1` every jump is longer than the
 
 A surface is only as forgiving as its steepest direction: in the ravine `x² + 10y²` the `y`
 direction is ten times steeper, so the ravine starts to oscillate and diverge at a tenth of
-the learning rate that `w²` tolerates, while along `x` it still creeps. The verdicts under
-the plots are computed from each run by `descentlab.landscapes.classify_run`.
+the learning rate that `w²` tolerates, while along `x` it still creeps. The 1-D verdict is the
+course's (004 §4.1): converged once the loss is under 0.01, slow above it, diverging when it
+grows; the 2-D one comes from `descentlab.landscapes.classify_run`. **Play** replays the
+steps; the table lists every one.
 """
 
 LR_EXP_LOW, LR_EXP_HIGH = -3.0, 0.5
 VERDICT_COLORS = {
     "too small": "#8a6d00",
+    "slow": "#8a6d00",
     "good": "#1e7b34",
+    "converged": "#1e7b34",
     "oscillating": "#b35c00",
     "diverging": "#b42318",
 }
+ADDRESS = (
+    w.Field("lr", "learning-rate-lr"),
+    w.Field("w0", "learning-rate-w0"),
+    w.Field("steps", "learning-rate-steps"),
+    w.Field("loss", "learning-rate-loss", kind="text"),
+    w.Field("surface", "learning-rate-surface", kind="text"),
+)
 
 
 def layout() -> Any:
@@ -44,19 +54,20 @@ def layout() -> Any:
             html.Div(
                 [
                     w.control(
-                        "Learning rate",
-                        w.slider(
+                        "Learning rate lr",
+                        w.slider_box(
                             "learning-rate-lr",
                             LR_EXP_LOW,
                             LR_EXP_HIGH,
                             0.05,
-                            -1.0,
+                            0.1,
                             marks={-3: "0.001", -2: "0.01", -1: "0.1", 0: "1"},
+                            log=True,
                         ),
                         wide=True,
-                        label_id="learning-rate-lr-label",
                     ),
-                    w.control("Steps", w.number_input("learning-rate-steps", 30, step=1)),
+                    w.control("Start w0 (1-D)", w.number_input("learning-rate-w0", 10)),
+                    w.control("Steps", w.number_input("learning-rate-steps", 20, step=1)),
                     w.control(
                         "1-D loss",
                         dcc.Dropdown(
@@ -64,7 +75,7 @@ def layout() -> Any:
                             options=loss_options(),
                             value="square",
                             clearable=False,
-                            style={"width": "15rem"},
+                            style={"width": "13rem"},
                         ),
                     ),
                     w.control(
@@ -74,31 +85,46 @@ def layout() -> Any:
                             options=surface_options(),
                             value="ravine",
                             clearable=False,
-                            style={"width": "15rem"},
+                            style={"width": "13rem"},
                         ),
                     ),
                 ],
                 className="lab-controls",
             ),
             html.Div(id="learning-rate-error"),
+            w.player("learning-rate"),
             html.Div(
                 [
                     html.Div(
                         [
-                            w.graph("learning-rate-path1d", height=400),
+                            w.graph("learning-rate-path1d", height=330),
                             html.Div(id="learning-rate-verdict1d", className="lab-verdict"),
                         ]
                     ),
                     html.Div(
                         [
-                            w.graph("learning-rate-path2d", height=400),
+                            w.graph("learning-rate-path2d", height=330),
                             html.Div(id="learning-rate-verdict2d", className="lab-verdict"),
                         ]
                     ),
                 ],
                 className="lab-row",
             ),
-            w.graph("learning-rate-losses", height=300),
+            html.Div(
+                [
+                    w.graph("learning-rate-losses", height=300),
+                    html.Div(
+                        [
+                            html.H4("Every step of the 1-D run"),
+                            html.Div(
+                                html.Table(id="learning-rate-table", className="lab-table"),
+                                className="lab-scroll",
+                            ),
+                        ]
+                    ),
+                ],
+                className="lab-row",
+            ),
         ]
     )
 
@@ -206,41 +232,93 @@ def verdict(run: dict[str, Any], label: str) -> Any:
     ]
 
 
+def verdict1d(one: dict[str, Any]) -> Any:
+    """The 1-D run's final loss and the course's verdict (the engine's in brackets when it
+    sees more, such as a zig-zag)."""
+    parts = [
+        html.Span(f"1-D: f after {len(one['losses']) - 1} steps = "),
+        html.Span(one["final"], id="learning-rate-final"),
+        html.Span(": "),
+        html.Span(
+            one["course"],
+            id="learning-rate-course-verdict",
+            style={"color": VERDICT_COLORS[one["course"]]},
+        ),
+        html.Span(f" ({one['course_reason']})", style={"fontWeight": 400}),
+    ]
+    if one["verdict"] == "oscillating":
+        parts.append(html.Span(f"; the engine: oscillating, {one['reason']}"))
+    return parts
+
+
+def steps_table(one: dict[str, Any]) -> list[Any]:
+    """Step, w and L(w) for every step, with six decimals as 004 §1.2 prints them."""
+    header = html.Tr([html.Th("step"), html.Th("w"), html.Th("L(w)")])
+    rows = [
+        html.Tr([html.Td(str(i)), html.Td(f"{p[0]:.6f}"), html.Td(f"{loss:.6f}")])
+        for i, (p, loss) in enumerate(zip(one["path"].tolist(), one["losses"].tolist()))
+    ]
+    return [html.Thead(header), html.Tbody(rows)]
+
+
 def register_callbacks(app: dash.Dash) -> None:
+    w.link_slider(app, "learning-rate-lr", LR_EXP_LOW, LR_EXP_HIGH, log=True)
+    w.register_player(app, "learning-rate")
+
     @app.callback(
         Output("learning-rate-path1d", "figure"),
         Output("learning-rate-path2d", "figure"),
         Output("learning-rate-losses", "figure"),
         Output("learning-rate-verdict1d", "children"),
         Output("learning-rate-verdict2d", "children"),
-        Output("learning-rate-lr-label", "children"),
+        Output("learning-rate-table", "children"),
+        Output("learning-rate-frames", "data"),
+        Output("learning-rate-frame", "max"),
+        Output("learning-rate-frame", "value"),
         Output("learning-rate-error", "children"),
         Input("learning-rate-lr", "value"),
+        Input("learning-rate-w0", "value"),
         Input("learning-rate-steps", "value"),
         Input("learning-rate-loss", "value"),
         Input("learning-rate-surface", "value"),
     )
-    def update(lr_exp, steps, loss_name, surface_name):
+    def update(lr, w0, steps, loss_name, surface_name):
         keep = dash.no_update
         try:
-            lr_exp = bounds.number(lr_exp, "The exponent of lr", LR_EXP_LOW, LR_EXP_HIGH)
-            result = compute.compare(loss_name, surface_name, 10.0**lr_exp, steps)
+            result = compute.compare(loss_name, surface_name, lr, steps, w0)
         except ValueError as exc:
-            return keep, keep, keep, keep, keep, keep, str(exc)
+            return (keep,) * 9 + (str(exc),)
         one, two = result["one"], result["two"]
         if dash.ctx.triggered_id in ("learning-rate-lr", "learning-rate-steps"):
-            # only the paths move: leave the curve and the contour where they are
-            fig1, fig2 = Patch(), Patch()
-            fig1["data"][1] = _path1d(one)
+            # only the path moves on the surface: leave the contour where it is (the 1-D
+            # window follows the run, so that figure is drawn again; it is small)
+            fig2 = Patch()
             fig2["data"][2] = _path2d(two)
         else:
-            fig1, fig2 = figure1d(one), figure2d(two)
+            fig2 = figure2d(two)
+        fig1 = figure1d(one)
+        losses = losses_figure(result)
+        frames = w.frames(
+            [
+                ("learning-rate-path1d", [1], [one["path"][:, 0]], [one["losses"]]),
+                ("learning-rate-path2d", [2], [two["path"][:, 0]], [two["path"][:, 1]]),
+                (
+                    "learning-rate-losses",
+                    [0, 1],
+                    [t["x"] for t in losses["data"]],
+                    [t["y"] for t in losses["data"]],
+                ),
+            ]
+        )
         return (
             fig1,
             fig2,
-            losses_figure(result),
-            verdict(one, "1-D"),
+            losses,
+            verdict1d(one),
             verdict(two, "2-D"),
-            f"Learning rate lr = {result['lr']:.3g}",
+            steps_table(one),
+            frames,
+            frames["n"],
+            frames["n"],
             "",
         )

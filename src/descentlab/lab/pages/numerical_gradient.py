@@ -28,6 +28,13 @@ numerical gradient for checking it.
 """
 
 
+ADDRESS = (
+    w.Field("loss", "numerical-gradient-loss", kind="text"),
+    w.Field("w", "numerical-gradient-w"),
+    w.Field("h", "numerical-gradient-h"),
+)
+
+
 def layout() -> Any:
     return html.Div(
         [
@@ -45,7 +52,7 @@ def layout() -> Any:
                     ),
                     w.control(
                         "w",
-                        w.slider("numerical-gradient-w", -3.0, 3.0, 0.05, 2.0),
+                        w.slider_box("numerical-gradient-w", -3.0, 3.0, 0.05, 2.0),
                         wide=True,
                         label_id="numerical-gradient-w-label",
                     ),
@@ -141,12 +148,15 @@ def readout(view: dict[str, Any]) -> str:
 
 
 def register_callbacks(app: dash.Dash) -> None:
+    # the slider's range follows the loss; -4..6 holds every loss's window
+    w.link_slider(app, "numerical-gradient-w", -4.0, 6.0)
+
     @app.callback(
         Output("numerical-gradient-graph", "figure"),
         Output("numerical-gradient-readout", "children"),
         Output("numerical-gradient-error", "children"),
-        Output("numerical-gradient-w", "min"),
-        Output("numerical-gradient-w", "max"),
+        Output("numerical-gradient-w-slider", "min"),
+        Output("numerical-gradient-w-slider", "max"),
         Output("numerical-gradient-w", "value"),
         Output("numerical-gradient-w-label", "children"),
         Output("numerical-gradient-h-label", "children"),
@@ -162,6 +172,7 @@ def register_callbacks(app: dash.Dash) -> None:
             new_w = keep
             if dash.ctx.triggered_id in (None, "numerical-gradient-loss"):
                 low, high = loss.window
+            if dash.ctx.triggered_id == "numerical-gradient-loss":
                 w_value = new_w = loss.start
             view = compute.view(loss.name, w_value, h)
         except ValueError as exc:

@@ -11,15 +11,18 @@ from dash import ALL, Input, Output, State, dcc, html
 from descentlab import landscapes, registry
 from descentlab.lab import widgets as w
 from descentlab.lab.compute import optimizers as compute
-from descentlab.lab.compute.landscape import check_surface, surface_options
+from descentlab.lab.compute.surfaces import check_surface, fit_window
 
 ORDER = 9
 PATH = "/optimizers"
 TITLE = "Optimiser race"
 EXPLANATION = """
-Seven optimisers from `descentlab.optim` start from the same point (click the contour to
-move it) and take the same number of steps. **SGD** follows the gradient. **Momentum** keeps
-a running sum of past gradients, a heavy ball that builds speed along a valley floor and damps
+Seven optimisers from `descentlab.optim` start from the same point (type it, or click the
+contour) and take the same number of steps; **Play** replays the race. **SGD** follows the
+gradient. **Momentum** keeps a velocity: in the course's form a moving average,
+`v ← βv + (1 − β)g` from `v = 0`, then `w ← w − lr·v` (that is `SGD(momentum=β,
+dampening=β)` with a zero buffer); in PyTorch's heavy-ball form `v ← βv + g`, whose steps are
+`1/(1 − β)` times longer for the same `lr`. It builds speed along a valley floor and damps
 the zig-zag across it; **Nesterov** takes its gradient after the look-ahead, which brakes
 sooner. **AdaGrad** divides each coordinate's step by the root of its summed squared
 gradients, so steep directions slow down; **RMSprop** uses a moving average instead, so the
@@ -33,6 +36,19 @@ theoretical edge: with momentum `m` the largest stable learning rate grows by `1
 
 CHOICES = registry.optimizers.names()
 COLOR = {name: w.SERIES_COLORS[i] for i, name in enumerate(CHOICES)}
+DEFAULT = landscapes.get_surface("ravine")
+STEPS_LOW, STEPS_HIGH = 10, compute.STEPS_HIGH
+ADDRESS = (
+    w.Field("surface", "optimizers-surface", kind="text"),
+    w.Field("x", "optimizers-x"),
+    w.Field("y", "optimizers-y"),
+    w.Field("steps", "optimizers-steps"),
+    w.Field("form", "optimizers-form", kind="text"),
+    *[
+        w.Field(key, "optimizers-query", prop="data", pick=key, kind=kind)
+        for key, kind in ((k, "list" if k == "on" else "number") for k in compute.ADDRESS_KEYS)
+    ],
+)
 
 
 def _param_input(name: str, key: str, value: float) -> Any:
@@ -80,42 +96,72 @@ def layout() -> Any:
             html.Div(
                 [
                     w.control(
-                        "Surface",
-                        dcc.Dropdown(
-                            id="optimizers-surface",
-                            options=surface_options(),
-                            value="ravine",
-                            clearable=False,
-                            style={"width": "20rem"},
+                        "Surface (a name or a formula in x, y)",
+                        html.Div(
+                            [
+                                dcc.Input(
+                                    id="optimizers-surface",
+                                    type="text",
+                                    value="ravine",
+                                    list="optimizers-surfaces",
+                                    debounce=True,
+                                    style={"width": "14rem"},
+                                ),
+                                html.Datalist(
+                                    id="optimizers-surfaces",
+                                    children=[
+                                        html.Option(value=s, label=s) for s in landscapes.SURFACES
+                                    ],
+                                ),
+                            ]
                         ),
                     ),
+                    w.control("Start x", w.number_input("optimizers-x", DEFAULT.start[0])),
+                    w.control("Start y", w.number_input("optimizers-y", DEFAULT.start[1])),
                     w.control(
                         "Steps",
-                        w.slider(
+                        w.slider_box(
                             "optimizers-steps",
-                            10,
-                            compute.STEPS_HIGH,
+                            STEPS_LOW,
+                            STEPS_HIGH,
                             10,
                             150,
                             marks={s: str(s) for s in (10, 100, 200, 300, 400, 500)},
                         ),
                         wide=True,
-                        label_id="optimizers-steps-label",
                     ),
                     w.button("optimizers-defaults", "Default settings"),
                 ],
                 className="lab-controls",
             ),
-            html.Table(html.Tbody(rows), className="lab-table"),
             html.Div(id="optimizers-error"),
+            w.player("optimizers"),
             html.Div(
                 [
-                    w.graph("optimizers-paths", height=480),
-                    w.graph("optimizers-losses", height=480),
+                    w.graph("optimizers-paths", height=420),
+                    w.graph("optimizers-losses", height=420),
                 ],
                 className="lab-row",
             ),
-            html.Div(id="optimizers-summary"),
+            html.Div(
+                [
+                    html.Div(id="optimizers-summary"),
+                    html.P(id="optimizers-note", className="lab-note"),
+                ]
+            ),
+            w.control(
+                "Momentum's form",
+                dcc.RadioItems(
+                    id="optimizers-form",
+                    options=[
+                        {"label": f" {text}", "value": k} for k, text in compute.FORMS.items()
+                    ],
+                    value="average",
+                    inline=True,
+                ),
+                wide=True,
+            ),
+            html.Table(html.Tbody(rows), className="lab-table"),
             html.H3("Step size and momentum on the ravine x² + b·y²"),
             html.Div(
                 [
@@ -145,15 +191,16 @@ def layout() -> Any:
                 className="lab-controls",
             ),
             w.graph("optimizers-map", height=460),
-            dcc.Store(id="optimizers-start", storage_type="memory"),
+            dcc.Store(id="optimizers-query", storage_type="memory"),
         ]
     )
 
 
 def paths_figure(result: dict[str, Any]) -> dict[str, Any]:
     surface = check_surface(result["surface"])
-    xs, ys, z = landscapes.evaluate_grid(surface, 100)
-    x0, x1, y0, y1 = surface.window
+    window = fit_window(surface.window, [result["start"]])
+    xs, ys, z = landscapes.evaluate_grid(surface, 100, window)
+    x0, x1, y0, y1 = window
     data = [
         w.contour_trace(xs, ys, z, surface.log_scale),
         w.minima_trace(surface.minima),
@@ -187,7 +234,7 @@ def paths_figure(result: dict[str, Any]) -> dict[str, Any]:
             yaxis=w.axis("y", range=[y0, y1]),
             clickmode="event",
             hovermode="closest",
-            uirevision=surface.name,
+            uirevision=f"{surface.name}|{window}",
         ),
     }
 
@@ -210,11 +257,13 @@ def losses_figure(result: dict[str, Any]) -> dict[str, Any]:
                 "name": registry.optimizers.get(name).label,
             }
         )
-    yaxis = (
-        w.axis("f − f(minimum)", type="log", exponentformat="power")
-        if bounded
-        else w.axis("f (unbounded below)")
-    )
+    positive = all(min(t["y"], key=lambda v: v if v is not None else 1) > 0 for t in data if t["y"])
+    if bounded:
+        yaxis = w.axis("f − f(minimum)", type="log", exponentformat="power")
+    elif positive:
+        yaxis = w.axis("f", type="log", exponentformat="power")
+    else:
+        yaxis = w.axis("f (no known minimum)")
     return {
         "data": data,
         "layout": w.base_layout(title={"text": "loss per step"}, xaxis=w.axis("step"), yaxis=yaxis),
@@ -234,13 +283,18 @@ def summary(result: dict[str, Any]) -> Any:
                         registry.optimizers.get(name).label,
                         style={"color": COLOR[name], "fontWeight": 700},
                     ),
-                    html.Td(w.fmt(run["final_loss"], 6)),
+                    html.Td(_final(run["final_loss"]), id=f"optimizers-final-{name}"),
                     html.Td(arrived),
                     html.Td(note),
                 ]
             )
         )
     return html.Table([html.Thead(header), html.Tbody(rows)], className="lab-table")
+
+
+def _final(value: float) -> str:
+    """Six decimals, as 004 prints its final losses (0.002656), scientific when tiny/huge."""
+    return f"{value:.6f}" if 1e-6 <= abs(value) < 1e6 or value == 0 else w.fmt(value, 6)
 
 
 def map_figure(result: dict[str, Any]) -> dict[str, Any]:
@@ -297,74 +351,137 @@ def map_figure(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _settings(on_values: list[Any], on_ids: list[dict], values: list[Any], ids: list[dict]):
-    enabled = {i["opt"] for i, v in zip(on_ids, on_values) if v}
+def _settings(on_values: Any, on_ids: Any, values: Any, ids: Any) -> dict[str, dict[str, Any]]:
+    """``{optimiser: {key: value}}`` for the enabled rows, from the pattern-matched inputs."""
+    lists = (on_values, on_ids, values, ids)
+    if not all(isinstance(v, list) for v in lists) or not all(
+        isinstance(i, dict) for i in on_ids + ids
+    ):
+        raise ValueError("The optimiser settings are damaged; press Default settings.")
+    enabled = {i.get("opt") for i, v in zip(on_ids, on_values) if v}
     settings: dict[str, dict[str, Any]] = {name: {} for name in CHOICES if name in enabled}
     for component_id, value in zip(ids, values):
-        if component_id["opt"] in settings:
+        if component_id.get("opt") in settings and isinstance(component_id.get("key"), str):
             settings[component_id["opt"]][component_id["key"]] = value
     return settings
+
+
+def _click_point(click: Any) -> list[Any] | None:
+    if not isinstance(click, dict) or not isinstance(click.get("points"), list):
+        return None
+    points = click["points"]
+    if not points or not isinstance(points[0], dict):
+        return None
+    return [points[0].get("x"), points[0].get("y")]
 
 
 def register_callbacks(app: dash.Dash) -> None:
     param_ids = {"type": "optimizers-param", "opt": ALL, "key": ALL}
     on_ids = {"type": "optimizers-on", "opt": ALL}
+    w.link_slider(app, "optimizers-steps", STEPS_LOW, STEPS_HIGH)
+    w.register_player(app, "optimizers")
 
     @app.callback(
         Output(param_ids, "value"),
-        Output("optimizers-start", "data"),
+        Output(on_ids, "value"),
+        Output("optimizers-x", "value"),
+        Output("optimizers-y", "value"),
         Input("optimizers-surface", "value"),
         Input("optimizers-defaults", "n_clicks"),
         State(param_ids, "id"),
+        State(on_ids, "id"),
+        State("optimizers-query", "data"),
     )
-    def reset(surface_name, _clicks, ids):
+    def reset(surface_name, _clicks, ids, on_id_list, query):
+        keep = dash.no_update
+        trigger = dash.ctx.triggered_id
         try:
             surface = check_surface(surface_name)
         except ValueError:
-            return [dash.no_update] * len(ids), dash.no_update
-        values = compute.defaults(surface.name)
-        start = {"surface": surface.name, "point": list(surface.start)}
-        return [values[i["opt"]][i["key"]] for i in ids], start
+            return [keep] * len(ids), [keep] * len(on_id_list), keep, keep
+        if trigger is None:  # the page opens: the address's settings over the defaults
+            values, on = compute.from_address(query, surface.name)
+            x = y = keep
+        else:
+            values, on = compute.defaults(surface.name), list(CHOICES)
+            x, y = surface.start
+        return (
+            [values[i["opt"]][i["key"]] for i in ids],
+            [[i["opt"]] if i["opt"] in on else [] for i in on_id_list],
+            x,
+            y,
+        )
 
     @app.callback(
-        Output("optimizers-start", "data", allow_duplicate=True),
+        Output("optimizers-x", "value", allow_duplicate=True),
+        Output("optimizers-y", "value", allow_duplicate=True),
         Input("optimizers-paths", "clickData"),
-        State("optimizers-start", "data"),
         prevent_initial_call=True,
     )
-    def place(click, start):
-        if not click or not click.get("points") or not isinstance(start, dict):
-            return dash.no_update
-        point = click["points"][0]
-        return {"surface": start.get("surface"), "point": [point.get("x"), point.get("y")]}
+    def place(click):
+        point = _click_point(click)
+        if point is None:
+            return dash.no_update, dash.no_update
+        return point[0], point[1]
 
     @app.callback(
         Output("optimizers-paths", "figure"),
         Output("optimizers-losses", "figure"),
         Output("optimizers-summary", "children"),
-        Output("optimizers-steps-label", "children"),
+        Output("optimizers-note", "children"),
+        Output("optimizers-query", "data"),
+        Output("optimizers-frames", "data"),
+        Output("optimizers-frame", "max"),
+        Output("optimizers-frame", "value"),
         Output("optimizers-error", "children"),
-        Input("optimizers-start", "data"),
+        Input("optimizers-surface", "value"),
+        Input("optimizers-x", "value"),
+        Input("optimizers-y", "value"),
         Input("optimizers-steps", "value"),
+        Input("optimizers-form", "value"),
         Input(on_ids, "value"),
         Input(param_ids, "value"),
         State(on_ids, "id"),
         State(param_ids, "id"),
     )
-    def run(start, steps, on_values, values, on_id_list, id_list):
+    def run(surface, x, y, steps, form, on_values, values, on_id_list, id_list):
         keep = dash.no_update
-        if not isinstance(start, dict):
-            return keep, keep, keep, keep, keep
         try:
             settings = _settings(on_values, on_id_list, values, id_list)
-            result = compute.race(start.get("surface"), start.get("point"), steps, settings)
+            result = compute.race(surface, [x, y], steps, settings, form)
+            checked = compute.check_settings(settings)
         except ValueError as exc:
-            return keep, keep, keep, keep, str(exc)
+            return (keep,) * 8 + (str(exc),)
+        paths, losses = paths_figure(result), losses_figure(result)
+        names = list(result["runs"])
+        frames = w.frames(
+            [
+                (
+                    "optimizers-paths",
+                    [3 + i for i in range(len(names))],
+                    [result["runs"][n]["path"][:, 0] for n in names],
+                    [result["runs"][n]["path"][:, 1] for n in names],
+                ),
+                (
+                    "optimizers-losses",
+                    list(range(len(names))),
+                    [t["x"] for t in losses["data"]],
+                    [t["y"] for t in losses["data"]],
+                ),
+            ]
+        )
+        enabled = [i["opt"] for i, v in zip(on_id_list, on_values) if v]
+        every = _settings([[i["opt"]] for i in on_id_list], on_id_list, values, id_list)
+        query = compute.to_address(every, enabled, result["surface"])
         return (
-            paths_figure(result),
-            losses_figure(result),
+            paths,
+            losses,
             summary(result),
-            f"Steps = {result['steps']}",
+            compute.momentum_note(result, checked),
+            query,
+            frames,
+            frames["n"],
+            frames["n"],
             "",
         )
 

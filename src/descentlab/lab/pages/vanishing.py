@@ -7,6 +7,7 @@ import math
 import dash
 from dash import Input, Output, dcc, html
 
+from descentlab.lab import widgets as w
 from descentlab.lab.compute.vanishing import (
     ACTIVATIONS,
     INITS,
@@ -31,6 +32,15 @@ EXPLANATION = (
 )
 
 
+ADDRESS = (
+    w.Field("depth", "vanishing-depth"),
+    w.Field("width", "vanishing-width"),
+    w.Field("activation", "vanishing-activation", kind="text"),
+    w.Field("init", "vanishing-init", kind="text"),
+    w.Field("seed", "vanishing-seed"),
+)
+
+
 def _control(label: str, component) -> html.Div:
     return html.Div([html.Label(label, htmlFor=component.id), component], className="lab-control")
 
@@ -40,35 +50,15 @@ def layout() -> html.Div:
         [
             html.Div(
                 [
-                    html.Div(
-                        [
-                            html.Label("Hidden layers", htmlFor="vanishing-depth"),
-                            dcc.Slider(
-                                id="vanishing-depth",
-                                min=1,
-                                max=MAX_DEPTH,
-                                step=1,
-                                value=10,
-                                marks=None,
-                                allow_direct_input=True,
-                            ),
-                        ],
-                        className="lab-control lab-control-wide",
+                    w.control(
+                        "Hidden layers",
+                        w.slider_box("vanishing-depth", 1, MAX_DEPTH, 1, 10),
+                        wide=True,
                     ),
-                    html.Div(
-                        [
-                            html.Label("Neurons per layer", htmlFor="vanishing-width"),
-                            dcc.Slider(
-                                id="vanishing-width",
-                                min=2,
-                                max=MAX_WIDTH,
-                                step=1,
-                                value=32,
-                                marks=None,
-                                allow_direct_input=True,
-                            ),
-                        ],
-                        className="lab-control lab-control-wide",
+                    w.control(
+                        "Neurons per layer",
+                        w.slider_box("vanishing-width", 2, MAX_WIDTH, 1, 32),
+                        wide=True,
                     ),
                 ],
                 className="lab-controls",
@@ -134,13 +124,13 @@ def render(depth, width, activation, init, seed):
                 "marker": {"color": "#e67e22"},
             }
         ],
-        "layout": {
-            "title": {"text": f"Gradient norm per layer ({activation}, {init} init)"},
-            "yaxis": {"type": "log", "title": {"text": "||dL/dW|| (log scale)"}},
-            "xaxis": {"title": {"text": "input side → output side"}},
-            "height": 420,
-            "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
-        },
+        "layout": w.base_layout(
+            title={"text": f"Gradient norm per layer ({activation}, {init} init)"},
+            yaxis=w.axis("||dL/dW|| (log scale)", type="log"),
+            xaxis=w.axis("input side → output side"),
+            height=420,
+            margin={"l": 60, "r": 20, "t": 50, "b": 60},
+        ),
     }
     if finite:
         decades = math.log10(max(finite) / min(finite)) if min(finite) > 0 else math.inf
@@ -154,6 +144,8 @@ def render(depth, width, activation, init, seed):
 
 
 def register_callbacks(app: dash.Dash) -> None:
+    w.link_slider(app, "vanishing-depth", 1, MAX_DEPTH)
+    w.link_slider(app, "vanishing-width", 2, MAX_WIDTH)
     app.callback(
         Output("vanishing-figure", "figure"),
         Output("vanishing-summary", "children"),
