@@ -8,11 +8,19 @@ The course's update is the moving-average form of momentum,
 50 steps, b = 0.9. The steps are computed by descentlab's autograd and optimiser; the script
 checks them against the course's hand-written loop. Writes the landscape with both paths to
 runs/examples/sgd_vs_momentum/paths.png.
+
+The surprise: momentum loses (final loss 0.386 against SGD's 0.0027). The script prints why,
+with the numbers of the run: the moving-average form is heavy ball with the step (1 - b) lr,
+lr = 0.05 is SGD's ideal step for this valley's steep direction, and b = 0.9 makes a valley
+of condition number 10 underdamped (sqrt(b) = 0.949 a step, slower than SGD's 0.9). Tuned for
+the valley (b = 0.27, lr = 0.158), momentum ends at 4.4e-24, against 2.1e-7 for SGD at its
+best lr.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +64,43 @@ def course_loop(momentum: float, start, lr: float, steps: int) -> np.ndarray:
     return np.array(path)
 
 
+def why_momentum_loses(start, lr: float, b: float, steps: int, finals: dict) -> dict:
+    """The reasons, with this run's numbers (curvatures 2 in x and 20 in y, kappa = 10)."""
+    small, large = 2.0, 20.0
+    kappa = large / small
+    rate = math.sqrt(b)  # heavy ball's contraction a step when underdamped, both directions
+    tuned_b = ((math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1)) ** 2
+    tuned_lr = 4 / (math.sqrt(large) + math.sqrt(small)) ** 2 / (1 - tuned_b)  # MA-form lr
+    tuned = float(f(course_loop(tuned_b, start, tuned_lr, steps)[-1]))
+    best_sgd_lr = 2 / (large + small)
+    best_sgd = float(f(course_loop(0.0, start, best_sgd_lr, steps)[-1]))
+    sgd, mom = finals["SGD"], finals[f"SGD + momentum {b}"]
+    lines = [
+        f"Why momentum {b} ends at {mom:.3g} and SGD at {sgd:.2g} after {steps} steps:",
+        f"- The moving-average form (v <- b v + (1-b) g; w <- w - lr v) is heavy ball with the "
+        f"step (1-b) lr = {(1 - b) * lr:.3g}: its first step is {1 / (1 - b):.0f}x shorter "
+        f"than SGD's and its velocity takes about 1/(1-b) = {1 / (1 - b):.0f} steps to build up.",
+        f"- lr = {lr:g} is SGD's ideal step for the steep direction: y shrinks by "
+        f"1 - {large:g} lr = {1 - large * lr:.3g} a step (solved at once) and x by "
+        f"1 - {small:g} lr = {1 - small * lr:.3g} ({start[0]:g} x {1 - small * lr:.3g}^{steps} "
+        f"= {start[0] * (1 - small * lr) ** steps:.3g}).",
+        f"- b = {b} is far more momentum than a valley of condition number {kappa:g} needs: the "
+        f"iterates spiral in at sqrt(b) = {rate:.3f} a step in both directions, slower than "
+        f"SGD's {1 - small * lr:.3g} ({rate:.3f}^{steps} = {rate**steps:.3f}).",
+        f"- Tuned for this valley, b = ((sqrt(k)-1)/(sqrt(k)+1))^2 = {tuned_b:.2f} with "
+        f"lr = {tuned_lr:.3f} contracts at sqrt(b) = {math.sqrt(tuned_b):.2f} a step: final loss "
+        f"{tuned:.2g}, against {best_sgd:.2g} for SGD at its best lr 2/(20+2) = {best_sgd_lr:.3f}.",
+    ]
+    return {
+        "text": "\n".join(lines),
+        "rate": rate,
+        "tuned_momentum": tuned_b,
+        "tuned_lr": tuned_lr,
+        "tuned_final_loss": tuned,
+        "best_sgd_final_loss": best_sgd,
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", type=int, default=50)
@@ -82,6 +127,9 @@ def main(argv: list[str] | None = None) -> dict:
         x, y = path[-1]
         print(f"{name:>20}: final loss = {finals[name]:.6f} at ({x:.4f}, {y:.4f})")
 
+    explanation = why_momentum_loses(start, args.lr, b, args.steps, finals)
+    print(explanation["text"])
+
     from descentlab.viz import plot_landscape
 
     plot = Path(args.out) / "paths.png"
@@ -95,7 +143,7 @@ def main(argv: list[str] | None = None) -> dict:
         title=f"f(x, y) = x^2 + 10 y^2, lr = {args.lr:g}",
     )
     print(f"plot: {plot}")
-    return {"paths": paths, "final_loss": finals, "plot": plot}
+    return {"paths": paths, "final_loss": finals, "plot": plot, "why": explanation}
 
 
 if __name__ == "__main__":

@@ -131,8 +131,8 @@ def test_default_run_dir_is_fresh(tmp_path, monkeypatch):
         ),
         (
             ["--set", "optim.name=sgd", "--set", "optim.nesterov=true"],
-            "config: expected settings the components accept, got Nesterov momentum requires a "
-            "momentum and zero dampening",
+            "nesterov: expected False, or True with momentum > 0 and dampening = 0, got True "
+            "with momentum=0.0, dampening=0.0",
         ),
     ],
 )

@@ -98,6 +98,16 @@ def test_sgd_vs_momentum_matches_the_course(tmp_path):
     ex = load("sgd_vs_momentum")
     res = ex.main(["--out", str(tmp_path)])  # asserts equality with the course's loop itself
     assert set(res["final_loss"]) == {"SGD", "SGD + momentum 0.9"}
+    sgd, mom = res["final_loss"]["SGD"], res["final_loss"]["SGD + momentum 0.9"]
+    assert round(mom, 3) == 0.386 and round(sgd, 4) == 0.0027  # the surprise it explains
+    why = res["why"]
+    # The printed reasons hold for the run: heavy ball's rate sqrt(b) is slower than SGD's
+    # 1 - 2 lr in x, and the tuned pair beats SGD at its own best lr.
+    assert why["rate"] ** 50 > 0.9**50 and abs(why["rate"] - 0.9486833) < 1e-6
+    assert abs(why["tuned_momentum"] - 0.27) < 0.005 and abs(why["tuned_lr"] - 0.158) < 0.001
+    assert why["tuned_final_loss"] < 1e-20 < why["best_sgd_final_loss"] < sgd < mom
+    for number in ("0.386", "0.0027", "0.005", "0.949", "0.27", "0.158"):
+        assert number in why["text"]
     # plain GD: x shrinks by (1 - 2 lr) per step, y reaches 0 in one step (1 - 20 lr = 0)
     assert res["final_loss"]["SGD"] == pytest.approx((10 * 0.9**50) ** 2, rel=1e-9)
     assert png_ok(res["plot"])
@@ -147,9 +157,7 @@ def test_early_stopping_restores_the_best_epoch(tmp_path):
                 "--out",
                 str(out),
                 "--set",
-                "early_stopping.patience=5",
-                "--set",
-                "model.hidden=[128, 128]",
+                "train.plots=false",
             ]
         )
         == 0
@@ -158,6 +166,8 @@ def test_early_stopping_restores_the_best_epoch(tmp_path):
     rows = (out / "history.csv").read_text().splitlines()
     assert metrics["stop_reason"].startswith("early stopping at epoch")
     assert len(rows) - 1 < 300
+    # It really overfits: a sustained rise of the validation loss while the train loss fell.
+    assert metrics["diagnosis"]["status"] == "overfitting", metrics["diagnosis"]
     header = rows[0].split(",")
     val = [float(r.split(",")[header.index("val_loss")]) for r in rows[1:]]
     best = int(np.argmin(val))

@@ -2,7 +2,8 @@
 
 Each case builds the same scheduler on a descentlab optimiser and on a torch optimiser, both
 with two parameter groups of different lr, steps both 80 times and compares the lr (and the
-momentum or beta1, where a scheduler cycles it) of every group after every step, to 1e-12.
+momentum or beta1, where a scheduler cycles it) of every group after every step, to 1e-10
+(torch computes most schedules recursively, descentlab as functions of the step).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from descentlab import optim
 from descentlab.optim import lr_scheduler as sched
 
 N_STEPS = 80
-RTOL = 1e-12
+RTOL = 1e-10
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -229,6 +230,7 @@ def test_state_dict_round_trip_continues_identically(case: str) -> None:
     second = make(sched, opt2)
     opt2.load_state_dict(saved_opt)
     second.load_state_dict(json.loads(json.dumps(saved_sched)))  # checkpoints store JSON
+    assert [g["lr"] for g in opt2.param_groups] == head[-1][0]  # the lr of the saved step
     tail = run(opt2, second, N_STEPS - 33)
     assert head + tail[1:] == straight
 
@@ -246,23 +248,25 @@ def test_plateau_state_dict_round_trip() -> None:
 @pytest.mark.parametrize(
     "make",
     [
-        lambda m, o: m.CosineAnnealingLR(o, T_max=40, last_epoch=9),
-        lambda m, o: m.LinearLR(o, start_factor=0.1, total_iters=20, last_epoch=9),
-        lambda m, o: m.ExponentialLR(o, gamma=0.9, last_epoch=9),
-        lambda m, o: m.StepLR(o, step_size=4, last_epoch=9),
+        lambda m, o, last: m.CosineAnnealingLR(o, T_max=40, last_epoch=last),
+        lambda m, o, last: m.LinearLR(o, start_factor=0.1, total_iters=20, last_epoch=last),
+        lambda m, o, last: m.ExponentialLR(o, gamma=0.9, last_epoch=last),
+        lambda m, o, last: m.StepLR(o, step_size=4, last_epoch=last),
     ],
     ids=["CosineAnnealingLR", "LinearLR", "ExponentialLR", "StepLR"],
 )
-def test_resuming_with_last_epoch_matches_torch(make) -> None:
-    """A scheduler built with last_epoch=k (after loading the optimiser) resumes as torch's."""
-    opt, topt = dl_optimizer(), torch_optimizer()
-    for o in (opt, topt):
-        for g in o.param_groups:
-            g["initial_lr"] = g["lr"]
-            g["lr"] *= 0.5  # the lr the saved optimiser had reached
-    ours = run(opt, make(sched, opt), 30)
-    theirs = run(topt, make(tsched, topt), 30)
-    assert_same_trace(ours, theirs)
+def test_resuming_with_last_epoch_continues_the_schedule(make) -> None:
+    """Nine steps, the optimiser's state dict into a new optimiser, a scheduler built there
+    with last_epoch=9: it goes on exactly as torch's uninterrupted run. (torch's own resumed
+    scheduler repeats the lr of step 9 at step 10, then builds on it recursively.)"""
+    topt = torch_optimizer()
+    straight = run(topt, make(tsched, topt, -1), 40)
+    first = dl_optimizer()
+    head = run(first, make(sched, first, -1), 9)
+    second = dl_optimizer()
+    second.load_state_dict(first.state_dict())
+    resumed = run(second, make(sched, second, 9), 30)
+    assert_same_trace(head + resumed, straight)
 
 
 # ------------------------------------------------------------------ schedule + optimiser
@@ -291,43 +295,88 @@ def test_training_with_onecycle_matches_torch() -> None:
 
 # ------------------------------------------------------------------------------- errors
 def test_invalid_arguments() -> None:
+    """One message shape: the argument, what is allowed, what was got."""
     opt = dl_optimizer()
-    with pytest.raises(TypeError, match="list is not an Optimizer"):
+    cases = [
+        (lambda: sched.StepLR(opt, step_size=0), "step_size: expected a positive integer, got 0"),
+        (
+            lambda: sched.LinearLR(opt, start_factor=0.0),
+            "start_factor: expected a number in (0, 1], got 0.0",
+        ),
+        (
+            lambda: sched.LinearLR(opt, end_factor=1.5),
+            "end_factor: expected a number in [0, 1], got 1.5",
+        ),
+        (
+            lambda: sched.ReduceLROnPlateau(opt, factor=1.0),
+            "factor: expected a number < 1, got 1.0",
+        ),
+        (
+            lambda: sched.ReduceLROnPlateau(opt, mode="mean"),
+            "mode: expected 'min' or 'max', got 'mean'",
+        ),
+        (
+            lambda: sched.ReduceLROnPlateau(opt, min_lr=[0, 0, 0]),
+            "min_lr: expected one value, or 2 (one per parameter group), got 3 values",
+        ),
+        (
+            lambda: sched.LambdaLR(opt, [lambda t: 1.0]),
+            "lr_lambda: expected one value, or 2 (one per parameter group), got 1 values",
+        ),
+        (
+            lambda: sched.OneCycleLR(opt, max_lr=0.1),
+            "total_steps: expected a positive integer, or epochs and steps_per_epoch, got neither",
+        ),
+        (
+            lambda: sched.OneCycleLR(opt, max_lr=0.1, total_steps=10, pct_start=1),
+            "pct_start: expected a float in [0, 1], got 1",
+        ),
+        (
+            lambda: sched.OneCycleLR(opt, max_lr=[0.1], total_steps=10),
+            "max_lr: expected one value, or 2 (one per parameter group), got 1 values",
+        ),
+        (
+            lambda: sched.OneCycleLR(opt, max_lr=0.1, total_steps=10, anneal_strategy="exp"),
+            "anneal_strategy: expected 'cos' or 'linear', got 'exp'",
+        ),
+        (
+            lambda: sched.OneCycleLR(dl_optimizer("Adagrad"), max_lr=0.1, total_steps=10),
+            "cycle_momentum: expected an optimizer with momentum or betas, or "
+            "cycle_momentum=False, got Adagrad",
+        ),
+        (
+            lambda: sched.SequentialLR(opt, [sched.StepLR(opt, 2)], milestones=[3]),
+            "milestones: expected 0 (one fewer than the schedulers), got 1",
+        ),
+        (
+            lambda: sched.SequentialLR(opt, [sched.ReduceLROnPlateau(opt)], milestones=[]),
+            "schedulers[0]: expected a scheduler that steps without a metric, got "
+            "ReduceLROnPlateau",
+        ),
+        (
+            lambda: sched.SequentialLR(opt, [sched.StepLR(dl_optimizer(), 2)], milestones=[]),
+            "schedulers[0]: expected a scheduler of the same optimizer, got a StepLR of another "
+            "optimizer",
+        ),
+        (
+            lambda: sched.SequentialLR(opt, [], milestones=[]),
+            "schedulers: expected at least one scheduler, got none",
+        ),
+    ]
+    for make, message in cases:
+        with pytest.raises(ValueError) as info:
+            make()
+        assert str(info.value) == message
+    with pytest.raises(TypeError, match="^optimizer: expected an Optimizer, got list$"):
         sched.StepLR([], step_size=3)
-    with pytest.raises(ValueError, match="step_size must be a positive integer, but got 0"):
-        sched.StepLR(opt, step_size=0)
-    with pytest.raises(ValueError, match="Starting multiplicative factor"):
-        sched.LinearLR(opt, start_factor=0.0)
-    with pytest.raises(ValueError, match="Ending multiplicative factor"):
-        sched.LinearLR(opt, end_factor=1.5)
-    with pytest.raises(ValueError, match="Factor should be < 1.0"):
-        sched.ReduceLROnPlateau(opt, factor=1.0)
-    with pytest.raises(ValueError, match="mode must be 'min' or 'max', but got 'mean'"):
-        sched.ReduceLROnPlateau(opt, mode="mean")
-    with pytest.raises(ValueError, match="expected 2 min_lrs, got 3"):
-        sched.ReduceLROnPlateau(opt, min_lr=[0, 0, 0])
-    with pytest.raises(ValueError, match="Expected 2 lr_lambdas, but got 1"):
-        sched.LambdaLR(opt, [lambda t: 1.0])
-    with pytest.raises(ValueError, match="total_steps OR"):
-        sched.OneCycleLR(opt, max_lr=0.1)
-    with pytest.raises(ValueError, match="pct_start, but got 1"):
-        sched.OneCycleLR(opt, max_lr=0.1, total_steps=10, pct_start=1)
-    with pytest.raises(ValueError, match="max_lr must have the same length"):
-        sched.OneCycleLR(opt, max_lr=[0.1], total_steps=10)
-    with pytest.raises(ValueError, match="must support momentum or beta1.*Adagrad"):
-        sched.OneCycleLR(dl_optimizer("Adagrad"), max_lr=0.1, total_steps=10)
-    with pytest.raises(ValueError, match="one more than the number of milestone"):
-        sched.SequentialLR(opt, [sched.StepLR(opt, 2)], milestones=[3])
-    with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
-        sched.SequentialLR(opt, [sched.ReduceLROnPlateau(opt)], milestones=[])
-    with pytest.raises(ValueError, match="same optimizer"):
-        sched.SequentialLR(opt, [sched.StepLR(dl_optimizer(), 2)], milestones=[])
-    with pytest.raises(KeyError, match="initial_lr"):
+    with pytest.raises(KeyError, match="expected an 'initial_lr' when resuming"):
         sched.StepLR(dl_optimizer(), step_size=2, last_epoch=4)
     one = sched.OneCycleLR(dl_optimizer(), max_lr=0.1, total_steps=3)
     for _ in range(3):
         one.step()
-    with pytest.raises(ValueError, match="Tried to step 4 times.*total steps is 3"):
+    with pytest.raises(
+        ValueError, match=r"^step: expected at most total_steps = 3 steps, got step 4$"
+    ):
         one.step()
 
 

@@ -22,6 +22,7 @@ from descentlab.sweep import (
     parse_param,
 )
 from descentlab.sweep.trial import MedianPruning
+from descentlab.train import StopTraining
 from descentlab.train.config import load_config
 
 TINY = ["data.name=xor", "data.n=120", "train.epochs=3", "train.batch_size=16"]
@@ -109,26 +110,23 @@ def test_median_pruning_stops_a_trial_worse_than_the_median():
 
     history = [finished([1.0, 0.8, 0.6]), finished([0.9, 0.7, 0.5]), finished([1.1, 0.9, 0.7])]
 
-    class Loop:
-        logs: dict = {}
-        stopped = None
-
-        @classmethod
-        def request_stop(cls, reason):
-            cls.stopped = reason
+    stopped: list[str] = []
 
     def epochs(values):
-        Loop.stopped = None
+        stopped.clear()
         pruner = MedianPruning("val_loss", "minimize", history, n_startup_trials=2)
         for v in values:
-            Loop.logs = {"val_loss": v}
-            pruner.on_epoch_end(Loop)
+            try:
+                pruner.on_epoch_end(None, {"val_loss": v})
+            except StopTraining as stop:
+                stopped.append(stop.reason)
+                break
         return pruner
 
     assert not epochs([0.95, 0.6, 0.4]).pruned  # better than the median at every step
-    assert Loop.stopped is None
+    assert stopped == []
     assert epochs([1.0, 2.0, 3.0]).pruned  # worse than the median (0.8) at step 2
-    assert "pruned" in Loop.stopped
+    assert "pruned" in stopped[0]
 
 
 def test_a_pruned_trial_is_recorded_as_pruned(tmp_path):

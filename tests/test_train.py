@@ -22,6 +22,7 @@ from descentlab.train import (
     LRSchedule,
     ProgressBar,
     ReduceLROnPlateau,
+    StopTraining,
     evaluate,
     fit,
     load_checkpoint,
@@ -141,11 +142,11 @@ def test_fit_is_deterministic_for_a_seed(digits_split):
 def test_fit_argument_errors(digits_split):
     model = mlp([64, 10])
     opt = optim.SGD(model.parameters(), lr=0.1)
-    with pytest.raises(ValueError, match=r"Invalid epochs: 0 \(expected an integer >= 1\)"):
+    with pytest.raises(ValueError, match=r"^epochs: expected an integer >= 1, got 0$"):
         fit(model, "cross_entropy", opt, digits_split.train, epochs=0)
     with pytest.raises(ValueError, match=r"^loss: expected one of cross_entropy, .*, got 'hinge2'"):
         fit(model, "hinge2", opt, digits_split.train)
-    with pytest.raises(ValueError, match="Unknown metric: 'f1'"):
+    with pytest.raises(ValueError, match=r"^metrics: expected 'accuracy' or nothing, got 'f1'$"):
         fit(model, "cross_entropy", opt, digits_split.train, metrics=("f1",))
 
 
@@ -171,33 +172,31 @@ def test_metrics_off_and_regression_targets():
 # ------------------------------------------------------------------------------ callbacks
 class StubLoop:
     def __init__(self, model):
-        self.model, self.logs, self.epoch = model, {}, 0
+        self.model, self.epoch = model, 0
         self.history = History()
         self.last_completed_epoch = 0
-        self.stop = None
-
-    def request_stop(self, reason):
-        self.stop = reason
 
 
 def test_early_stopping_patience_min_delta_and_restore():
     model = mlp([2, 2])
     es = EarlyStopping("val_loss", patience=2, min_delta=0.01, restore_best_weights=True)
     loop = StubLoop(model)
-    es.on_train_begin(loop)
+    es.on_train_begin(loop, {})
     weights_at = {}
+    stop = None
     for epoch, v in enumerate([1.0, 0.8, 0.795, 0.9], start=1):
         loop.epoch = loop.last_completed_epoch = epoch
         model[0].weight.data[...] = epoch  # a different weight per epoch
         weights_at[epoch] = model.state_dict()
-        loop.logs = {"val_loss": v}
-        es.on_epoch_end(loop)
-        if loop.stop:
+        try:
+            es.on_epoch_end(loop, {"val_loss": v})
+        except StopTraining as raised:
+            stop = raised.reason
             break
     # 0.795 is not 0.01 better than 0.8: epochs 3 and 4 do not improve -> stop at 4
-    assert es.best_epoch == 2 and es.stopped_epoch == 4
-    assert "did not improve for 2 epochs (best 0.8 at epoch 2)" in loop.stop
-    es.on_train_end(loop)
+    assert es.best_epoch == 2 and es.stopped_epoch == 4 and epoch == 4
+    assert "did not improve for 2 epochs (best 0.8 at epoch 2)" in stop
+    es.on_train_end(loop, {})
     assert es.restored and same_weights_dict(model.state_dict(), weights_at[2])
 
 
@@ -209,10 +208,9 @@ def test_early_stopping_mode_max_and_missing_metric_warning():
     es = EarlyStopping("val_acc", patience=1)
     assert es.mode == "max"
     loop = StubLoop(mlp([2, 2]))
-    es.on_train_begin(loop)
-    loop.logs = {"train_loss": 1.0}
+    es.on_train_begin(loop, {})
     with pytest.warns(RuntimeWarning, match=r"'val_acc' is not available \(available: train_loss"):
-        es.on_epoch_end(loop)
+        es.on_epoch_end(loop, {"train_loss": 1.0})
 
 
 def test_early_stopping_in_fit_restores_the_best_epoch():
@@ -245,14 +243,13 @@ def test_gradient_clipping_matches_torch():
 
     class Loop:
         grad_params = [dl.tensor(np.zeros_like(g), requires_grad=True) for g in grads]
-        grad_sq_norm = None
 
     for p, g in zip(Loop.grad_params, grads):
         p.grad = dl.from_numpy(g.copy())
     clip = GradientClipping(max_norm=1.0)
-    clip.on_train_begin(Loop)
-    clip.on_epoch_begin(Loop)
-    clip.on_after_backward(Loop)
+    clip.on_train_begin(Loop, {})
+    clip.on_epoch_begin(Loop, {})
+    clip.on_after_backward(Loop, {})
     tp = [torch.zeros(g.shape, requires_grad=True) for g in grads]
     for t, g in zip(tp, grads):
         t.grad = torch.tensor(g)
@@ -264,7 +261,7 @@ def test_gradient_clipping_matches_torch():
     for p, g in zip(Loop.grad_params, grads):
         p.grad = dl.from_numpy(g.copy())
     byval = GradientClipping(clip_value=0.5)
-    byval.on_after_backward(Loop)
+    byval.on_after_backward(Loop, {})
     for t, g in zip(tp, grads):
         t.grad = torch.tensor(g)
     torch.nn.utils.clip_grad_value_(tp, 0.5)
@@ -287,7 +284,11 @@ def test_gradient_clipping_in_fit_reports_fraction(digits_split):
     )
     assert 0 < clip.clip_fraction <= 1 and clip.total_steps == 2 * 20
     assert h["clip_fraction"][0] > 0
-    with pytest.raises(ValueError, match="give max_norm .* or clip_value"):
+    with pytest.raises(
+        ValueError,
+        match=r"^GradientClipping: expected max_norm \(by global norm\) or clip_value "
+        r"\(by value\), got neither$",
+    ):
         GradientClipping()
 
 
@@ -373,29 +374,71 @@ def test_gradient_monitor_norms_and_dead_relus(digits_split):
     assert list(mon.layer_norms()) == ["0.weight", "2.weight"]
 
 
-def test_progress_bar_renders_metrics(digits_split):
-    import io
-
-    from rich.console import Console
-
-    out = io.StringIO()
+def _fit_with_progress(digits_split, console, epochs=2):
     model = mlp([64, 10])
-    fit(
+    return fit(
         model,
         "cross_entropy",
         optim.SGD(model.parameters(), lr=0.1),
         digits_split.train,
         digits_split.val,
-        epochs=2,
+        epochs=epochs,
         batch_size=128,
         seed=0,
-        callbacks=[ProgressBar(console=Console(file=out, force_terminal=True, width=160))],
+        callbacks=[ProgressBar(console=console, refresh_per_second=1e6)],
     )
-    text = out.getvalue()
-    assert "epoch 2/2" in text and "val_acc" in text and "lr 1.00e-01" in text
 
 
-# ---------------------------------------------------------------------------- checkpoints
+def _screen_lines(raw: str) -> list[str]:
+    """What a terminal shows line by line: ANSI codes removed, each redraw a line."""
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", raw)
+    return [line for line in re.split(r"[\r\n]", text) if line.strip()]
+
+
+@pytest.mark.parametrize("width", [80, 40, 160])
+def test_progress_bar_fits_the_terminal_with_epoch_loss_val_loss_and_eta(digits_split, width):
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    _fit_with_progress(digits_split, Console(file=out, force_terminal=True, width=width))
+    lines = _screen_lines(out.getvalue())
+    assert len(lines) > 4 and all(len(line) <= width for line in lines)
+    assert not any("…" in line for line in lines)
+    last = lines[-1]
+    epoch = r"epoch 2/2 " if width >= 60 else r"e 2/2 "
+    loss, val = (r"loss \d\.\d{4}", r"val_loss \d\.\d{4}") if width >= 60 else (r"l \d", r"v \d")
+    import re
+
+    assert re.search(epoch, last) and re.search(loss, last) and re.search(val, last), last
+    assert re.search(r"ETA \d+:\d\d:\d\d", last), last
+    if width == 80:
+        assert re.search(r"acc \d+\.\d\d%", last) and "━" in last, last
+    if width == 160:
+        assert "val_acc" in last and "lr 1.00e-01" in last and "elapsed" in last, last
+
+
+def test_progress_is_one_full_line_per_epoch_when_not_a_terminal(digits_split):
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    h = _fit_with_progress(digits_split, Console(file=out, force_terminal=False, width=40), 3)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3  # no live redraws, no control codes
+    for epoch, line in enumerate(lines, start=1):
+        row = h.rows[epoch - 1]
+        assert line.startswith(f"epoch {epoch}/3 - {row['time']:.2f}s - loss ")
+        assert f"loss {row['train_loss']:.4f} - acc {row['train_acc']:.2%}" in line
+        assert line.endswith(
+            f"val_loss {row['val_loss']:.4f} - val_acc {row['val_acc']:.2%} - lr 1.00e-01"
+        )
+
+
 def _resumable_run(split, ckdir, epochs, resume=None):
     model = mlp([64, 32, 10], dropout=0.2, seed=3)
     opt = optim.Adam(model.parameters(), lr=2e-3)
@@ -508,3 +551,81 @@ def test_lr_find_errors(digits_split):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         lr_find(model, "cross_entropy", opt, digits_split.train, num_steps=5)
+
+
+def test_train_imports_nothing_above_it():
+    """train/ sits below viz/, the lab and the CLI: no module of it imports them."""
+    import ast
+    from pathlib import Path
+
+    import descentlab.train
+
+    above = ("descentlab.viz", "descentlab.lab", "descentlab.cli", "matplotlib")
+    for path in Path(descentlab.train.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            assert not any(n.startswith(above) for n in names), (path.name, names)
+
+
+def test_history_draws_its_loss_curves_as_svg_for_notebooks():
+    import xml.etree.ElementTree as ET
+
+    h = History(
+        [
+            {"epoch": 1, "train_loss": 1.0, "val_loss": 1.2},
+            {"epoch": 2, "train_loss": 0.5, "val_loss": 0.7},
+            {"epoch": 3, "train_loss": 0.25, "val_loss": math.nan},
+        ]
+    )
+    root = ET.fromstring(h._repr_svg_())
+    lines = {
+        e.get("data-column"): e.get("points") for e in root.iter() if e.tag.endswith("polyline")
+    }
+    assert set(lines) == {"train_loss", "val_loss"}
+    train = [tuple(map(float, p.split(","))) for p in lines["train_loss"].split()]
+    val = [tuple(map(float, p.split(","))) for p in lines["val_loss"].split()]
+    assert len(train) == 3 and len(val) == 2  # the NaN is left out
+    xs, ys = zip(*train)
+    assert xs[0] < xs[1] < xs[2] and ys[0] < ys[1] < ys[2]  # falling loss: lower on screen
+    assert val[0][1] == min(y for _, y in train + val)  # 1.2, the highest value, at the top
+    assert History([{"epoch": 1, "lr": 0.1}])._repr_svg_() is None
+
+
+def test_fit_in_a_notebook_shows_a_live_line_then_the_curves(monkeypatch, digits_split):
+    from descentlab.train import progress
+
+    shown = []
+
+    class Handle:
+        def update(self, data, raw=False):
+            shown.append(("update", data["text/plain"]))
+
+    def display(obj, raw=False, display_id=False):
+        shown.append(("display", obj))
+        return Handle()
+
+    import IPython.display
+
+    monkeypatch.setattr(progress, "in_notebook", lambda: True)
+    monkeypatch.setattr(IPython.display, "display", display)
+    import descentlab.train.loop as loop_module
+
+    monkeypatch.setattr(loop_module, "in_notebook", lambda: True)
+    model = mlp([64, 10])
+    h = fit(
+        model,
+        "cross_entropy",
+        optim.SGD(model.parameters(), lr=0.1),
+        digits_split.train,
+        digits_split.val,
+        epochs=2,
+        batch_size=256,
+    )
+    updates = [text for kind, text in shown if kind == "update"]
+    assert updates and updates[-1].startswith("epoch 2/2") and "val_loss" in updates[-1]
+    assert shown[-1] == ("display", h) and h._repr_svg_().startswith("<svg")

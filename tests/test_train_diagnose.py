@@ -58,17 +58,72 @@ def test_rising_train_loss_is_divergence_even_when_finite():
     assert diagnose(curves([1.0, 0.9, 0.99])).status != "diverging"
 
 
-def test_overfitting_threshold():
-    base = [1.0, 0.6, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1]
-    val_at = lambda last: [1.0, 0.6, 0.45, 0.40, 0.41, 0.42, 0.43, last]  # noqa: E731
-    # best 0.40 at epoch 4; 4 epochs since (>= patience 3); rise must beat 10 %.
-    assert diagnose(curves(base, val_at(0.45))).status == "overfitting"
-    assert diagnose(curves(base, val_at(0.439))).status != "overfitting"
-    d = diagnose(curves(base, val_at(0.45)))
-    assert d.best_epoch == 4 and "epoch 4" in d.explanation
-    # Too recent a best epoch is not overfitting yet.
-    recent = [1.0, 0.6, 0.45, 0.40, 0.41, 0.5, 0.5, 0.3]
-    assert diagnose(curves(base, recent)).status != "overfitting"
+def test_overfitting_needs_a_sustained_rise():
+    base = [1.0, 0.6, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1, 0.08, 0.06]
+    # best 0.40 at epoch 4; the last 5 epochs must all be more than 10 % above it (> 0.44).
+    sustained = [1.0, 0.6, 0.45, 0.40, 0.42, 0.45, 0.46, 0.47, 0.48, 0.50]
+    d = diagnose(curves(base, sustained))
+    assert d.status == "overfitting" and d.best_epoch == 4
+    assert d.explanation == (
+        "Validation loss was lowest at epoch 4 (0.4) and has stayed more than 10% above it for "
+        "the last 5 epochs (now 0.5), while the train loss fell from 0.3 to 0.06."
+    )
+    # One of the last five at 0.44 (not above 0.44): not sustained.
+    assert diagnose(curves(base, sustained[:5] + [0.44] + sustained[6:])).status != "overfitting"
+    # A 3-epoch bump at the end is not overfitting, however high.
+    bump = [1.0, 0.6, 0.45, 0.40, 0.38, 0.37, 0.36, 0.6, 0.7, 0.8]
+    assert diagnose(curves(base, bump)).status != "overfitting"
+    # ... unless patience says 3 epochs are enough.
+    assert diagnose(curves(base, bump), patience=3).status == "overfitting"
+
+
+def test_both_losses_rising_is_not_called_overfitting():
+    """The train loss rose too: the sentence must not claim it fell; it is instability."""
+    train = [1.0, 0.6, 0.4, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]
+    val = [1.0, 0.6, 0.45, 0.40, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7]
+    d = diagnose(curves(train, val))
+    assert d.status == "diverging"
+    assert d.explanation == (
+        "Both losses have risen since epoch 4: validation 0.4 -> 0.7, train 0.3 -> 0.6."
+    )
+    assert "fell" not in d.explanation and "falling" not in d.explanation
+
+
+def test_every_sentence_is_true_of_its_history():
+    # improving and still falling
+    d = diagnose(curves([1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.25]))
+    assert d.explanation == (
+        "The train loss fell 68.8% over the last 5 epochs (0.8 -> 0.25) and is still falling."
+    )
+    # improving over the window but up in the last epoch: it does not say "still falling"
+    d = diagnose(curves([1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.32]))
+    assert d.status == "improving" and "still falling" not in d.explanation
+    assert d.explanation.endswith("though it rose in the last epoch (0.3 -> 0.32).")
+    # converged, slightly better
+    d = diagnose(curves([2.0, 1.0, 0.5, 0.1, 0.1, 0.1, 0.1, 0.1, 0.0995]))
+    assert d.explanation == (
+        "The train loss improved by only 0.5% (less than 1%) over the last 5 epochs "
+        "(0.1 -> 0.0995)."
+    )
+    # converged, slightly worse: it does not say "improved"
+    d = diagnose(curves([2.0, 1.0, 0.5, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1005]))
+    assert d.status == "converged"
+    assert d.explanation == "The train loss did not improve over the last 5 epochs (0.1 -> 0.1005)."
+    # diverging: rose from first to last
+    d = diagnose(curves([1.0, 0.9, 1.2]))
+    assert d.explanation == "The train loss rose from 1 to 1.2."
+    # underfitting
+    d = diagnose(curves([2.3, 2.0, 1.9, 1.9, 1.9, 1.9, 1.9, 1.9], train_acc=[0.3] * 8))
+    assert d.explanation == (
+        "The train loss has stopped falling while still high (train accuracy 30.0% < 90%)."
+    )
+
+
+def test_divergence_in_the_first_epoch_is_diagnosed_not_an_error():
+    h = History([{"epoch": 1, "train_loss": math.nan, "lr": 1e300}])
+    h.diverged, h.stop_reason = True, "Training diverged at epoch 1, step 1: loss = nan"
+    d = diagnose(h)
+    assert d.status == "diverging" and d.explanation == h.stop_reason + "."
 
 
 def test_underfitting_by_accuracy_and_by_loss_ratio():
@@ -112,7 +167,9 @@ def test_too_short_runs_are_improving():
 def test_every_status_is_reachable_and_printable():
     cases = {
         "diverging": curves([1, 2, 3, 4]),
-        "overfitting": curves([1, 0.5, 0.3, 0.2, 0.1, 0.05], [1, 0.5, 0.6, 0.7, 0.8, 0.9]),
+        "overfitting": curves(
+            [1, 0.5, 0.3, 0.2, 0.1, 0.05, 0.03, 0.02], [1, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1]
+        ),
         "underfitting": curves([2] + [1.9] * 6, train_acc=[0.2] * 7),
         "converged": curves([2] + [0.1] * 6, train_acc=[1.0] * 7),
         "improving": curves([2, 1, 0.5, 0.25, 0.12]),

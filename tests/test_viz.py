@@ -108,7 +108,7 @@ def test_lr_find_plot(tmp_path):
     lrs = list(np.geomspace(1e-7, 1, 50))
     losses = [2.3 - 2 / (1 + np.exp(-(np.log10(lr) + 3))) for lr in lrs]
     res = LRFinderResult(lrs, losses, losses, steepest=1e-3, valley=3e-4)
-    fig = res.plot(tmp_path / "lr.png")
+    fig = viz.plot_lr_find(res, tmp_path / "lr.png")
     ax = fig.axes[0]
     assert ax.get_xscale() == "log"
     labels = [line.get_label() for line in ax.get_lines()]

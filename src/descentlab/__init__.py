@@ -10,10 +10,10 @@ written for PyTorch (see the README's "PyTorch compatibility" for what is and is
 tensor([2., 4.])
 """
 
-from descentlab import allocator as _allocator  # noqa: F401 - tunes glibc malloc once
 from descentlab import functional
 from descentlab import random as random
 from descentlab import return_types as return_types
+from descentlab.allocator import tune_malloc
 from descentlab.autograd_mode import (
     detect_anomaly,
     enable_grad,
@@ -170,7 +170,8 @@ __all__ = [
     "randn", "randn_like", "random", "randperm", "relu", "reshape", "result_type",
     "return_types", "seed", "set_default_dtype", "set_grad_enabled", "set_printoptions",
     "short", "sigmoid", "sign", "sin", "sort", "split", "sqrt", "square", "squeeze", "stack",
-    "std", "sub", "sum", "t", "tan", "tanh", "tensor", "topk", "transpose", "uint8", "unbind",
+    "std", "sub", "sum", "t", "tan", "tanh", "tensor", "topk", "transpose", "tune_malloc", "uint8",
+    "unbind",
     "unsqueeze", "var", "where", "zeros", "zeros_like",
 ]  # fmt: skip
 

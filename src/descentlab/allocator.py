@@ -8,9 +8,11 @@ time (see docs/benchmarks.md). PyTorch avoids this with a caching allocator; her
 ``mallopt`` settings give the same effect: blocks up to 32 MiB come from the heap, and the
 heap is trimmed only when 64 MiB at its top are free.
 
-Applied once at ``import descentlab`` on Linux with glibc, unless the environment sets
-``DESCENTLAB_MALLOC_TUNING=0`` or already tunes glibc itself (``MALLOC_MMAP_THRESHOLD_`` /
-``MALLOC_TRIM_THRESHOLD_``).
+Importing descentlab changes nothing in the process: the settings are applied only by an
+explicit :func:`tune_malloc` (``descentlab.tune_malloc()``), which ``descentlab train`` and
+``descentlab bench`` call. It does nothing off Linux/glibc, when the environment sets
+``DESCENTLAB_MALLOC_TUNING=0``, or when it already tunes glibc itself
+(``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_``). The settings last for the process.
 """
 
 from __future__ import annotations
@@ -46,8 +48,21 @@ def release_free_memory() -> bool:
     return bool(libc and libc.malloc_trim(0))
 
 
+#: Whether :func:`tune_malloc` has applied the settings in this process.
+MALLOC_TUNED = False
+
+
 def tune_malloc() -> bool:
-    """Apply the settings above; True if they were applied."""
+    """Keep freed arrays in the process (the two ``mallopt`` settings above), for training.
+
+    Returns:
+        True if the settings are in force (applied now or by an earlier call); False where
+        they do not apply (not glibc, ``DESCENTLAB_MALLOC_TUNING=0``, the user's own
+        ``MALLOC_*_`` variables).
+    """
+    global MALLOC_TUNED
+    if MALLOC_TUNED:
+        return True
     if sys.platform != "linux" or os.environ.get("DESCENTLAB_MALLOC_TUNING", "1") == "0":
         return False
     if "MALLOC_MMAP_THRESHOLD_" in os.environ or "MALLOC_TRIM_THRESHOLD_" in os.environ:
@@ -59,9 +74,7 @@ def tune_malloc() -> bool:
 
     mallopt = libc.mallopt
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
+    MALLOC_TUNED = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
         mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
     )
-
-
-MALLOC_TUNED = tune_malloc()
+    return MALLOC_TUNED

@@ -48,6 +48,8 @@ from typing import Any
 
 import numpy as np
 
+from descentlab.errors import InvalidArgument, invalid
+
 __all__ = [
     "KINDS",
     "Entry",
@@ -67,24 +69,8 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------ one message
-class InvalidArgument(ValueError):
-    """A value the user gave is not allowed: ``"<argument>: expected <allowed>, got <received>"``.
-
-    Attributes:
-        argument: what was wrong (``"optim.lr"``, ``"--eps"``, ``"dataset"``).
-        allowed: what is allowed (``"a number > 0"``).
-        received: what was given, as text (``"-1"``).
-    """
-
-    def __init__(self, argument: str, allowed: str, received: str) -> None:
-        self.argument, self.allowed, self.received = argument, allowed, received
-        super().__init__(invalid(argument, allowed, received))
-
-
-def invalid(argument: str, allowed: str, received: str) -> str:
-    """The one message shape, on one line: ``"optim.lr: expected a number > 0, got -1"``."""
-    text = f"{argument}: expected {allowed}, got {received}"
-    return " ".join(text.split())  # one line, whatever the received text held
+# InvalidArgument and invalid() live at the bottom of the house (descentlab.errors), so the
+# optimisers and schedules below this module raise the same class with the same text.
 
 
 def describe(value: Any) -> str:

@@ -18,6 +18,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     from descentlab.train.experiment import build_checked, resolved_lr
     from descentlab.train.lr_find import lr_find
+    from descentlab.viz import plot_lr_find
 
     if not 0 < args.start_lr < args.end_lr:
         raise UsageError(
@@ -38,7 +39,7 @@ def run_command(args: argparse.Namespace) -> int:
     )
     out = output_dir(args.out, f"{cfg['name']}-lr-find")
     plot = out / "lr_find.png"
-    result.plot(plot, title=f"{cfg['name']}: lr finder ({cfg['optim']['name']})")
+    plot_lr_find(result, plot, title=f"{cfg['name']}: lr finder ({cfg['optim']['name']})")
     with open(out / "lr_find.csv", "w") as f:
         f.write("lr,loss,smoothed_loss\n")
         for lr, raw, s in zip(result.lrs, result.raw_losses, result.losses):

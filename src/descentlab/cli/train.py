@@ -214,9 +214,11 @@ def run_command(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
+    from descentlab import tune_malloc
     from descentlab.train.callbacks import DivergenceWarning
     from descentlab.train.experiment import run
 
+    tune_malloc()  # freed arrays stay in the process: the next step reuses them
     console = Console()
     overrides = [*args.overrides, *data_overrides(args)]
     if args.resume:
@@ -247,6 +249,10 @@ def run_command(args: argparse.Namespace) -> int:
             raise UsageError(
                 invalid(what, "a directory that can be written", f"{run_dir} ({why})")
             ) from None
+    if cfg["train"]["plots"]:
+        from descentlab.viz.run_plots import write_plots
+
+        result.plots = write_plots(result.experiment, result.history, run_dir)
     print_summary(result, console)
     return 0
 

@@ -2,11 +2,13 @@
 
 >>> from descentlab.optim import SGD, Adam
 >>> from descentlab.optim.lr_scheduler import OneCycleLR
+>>> from descentlab.optim.schedules import cosine, join, linear
 """
 
-from descentlab.optim import lr_scheduler
+from descentlab.optim import lr_scheduler, schedules
 from descentlab.optim.adagrad import Adagrad
 from descentlab.optim.adam import Adam, AdamW
+from descentlab.optim.monitor import Monitor
 from descentlab.optim.optimizer import Optimizer, ParamState
 from descentlab.optim.rmsprop import RMSprop
 from descentlab.optim.sgd import SGD
@@ -16,8 +18,10 @@ __all__ = [
     "Adagrad",
     "Adam",
     "AdamW",
+    "Monitor",
     "Optimizer",
     "ParamState",
     "RMSprop",
     "lr_scheduler",
+    "schedules",
 ]

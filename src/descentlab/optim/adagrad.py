@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from descentlab.optim.optimizer import Optimizer, check_nonnegative
+from descentlab.optim.optimizer import FLAG, NONNEGATIVE, Optimizer, constructor_options
 
 __all__ = ["Adagrad"]
 
@@ -42,14 +42,15 @@ class Adagrad(Optimizer):
     ``delta`` sits in the same place. ``lr_decay`` is PyTorch's addition, not the paper's.
     """
 
-    _hyper_keys = (
-        "lr",
-        "lr_decay",
-        "weight_decay",
-        "initial_accumulator_value",
-        "eps",
-        "maximize",
-    )
+    _rules = {
+        "lr": NONNEGATIVE,
+        "lr_decay": NONNEGATIVE,
+        "weight_decay": NONNEGATIVE,
+        "initial_accumulator_value": NONNEGATIVE,
+        "eps": NONNEGATIVE,
+        "maximize": FLAG,
+    }
+    _update_options = ("lr", "lr_decay", "eps")
 
     def __init__(
         self,
@@ -62,26 +63,11 @@ class Adagrad(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = {
-            "lr": lr,
-            "lr_decay": lr_decay,
-            "weight_decay": weight_decay,
-            "initial_accumulator_value": initial_accumulator_value,
-            "eps": eps,
-            "maximize": maximize,
-        }
-        super().__init__(params, defaults)
+        super().__init__(params, constructor_options(locals()))
 
-    def _check_options(self, options: dict[str, Any]) -> None:
-        check_nonnegative(options["lr"], "learning rate", "lr")
-        check_nonnegative(options["lr_decay"], "lr_decay value", "lr_decay")
-        check_nonnegative(options["weight_decay"], "weight_decay value", "weight_decay")
-        check_nonnegative(
-            options["initial_accumulator_value"],
-            "initial_accumulator_value value",
-            "initial_accumulator_value",
-        )
-        check_nonnegative(options["eps"], "epsilon value", "eps")
+    def _init_state(self, p: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] = 0
+        state["sum"] = np.full_like(p, group["initial_accumulator_value"])
 
     def _update(
         self,
@@ -90,19 +76,9 @@ class Adagrad(Optimizer):
         state: dict[str, Any],
         lr: float,
         lr_decay: float,
-        weight_decay: float,
-        initial_accumulator_value: float,
         eps: float,
-        maximize: bool,
     ) -> None:
-        if not state:
-            state["step"] = 0
-            state["sum"] = np.full_like(p, initial_accumulator_value)
         state["step"] = t = state["step"] + 1
-        if maximize:
-            g = -g
-        if weight_decay != 0:
-            g = g + weight_decay * p
         s = state["sum"]
         tmp = np.multiply(g, g, out=np.empty_like(p))  # an array even when p is 0-d
         s += tmp

@@ -7,7 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from descentlab.optim.optimizer import Optimizer, check_nonnegative
+from descentlab.optim.optimizer import (
+    BETAS,
+    FLAG,
+    NONNEGATIVE,
+    Optimizer,
+    constructor_options,
+)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -48,15 +54,16 @@ class Adam(Optimizer):
     cycles ``betas[0]`` in place of momentum.
     """
 
-    _hyper_keys = (
-        "lr",
-        "betas",
-        "eps",
-        "weight_decay",
-        "amsgrad",
-        "maximize",
-        "decoupled_weight_decay",
-    )
+    _rules = {
+        "lr": NONNEGATIVE,
+        "betas": BETAS,
+        "eps": NONNEGATIVE,
+        "weight_decay": NONNEGATIVE,
+        "amsgrad": FLAG,
+        "maximize": FLAG,
+        "decoupled_weight_decay": FLAG,
+    }
+    _update_options = ("lr", "betas", "eps", "amsgrad")
 
     def __init__(
         self,
@@ -70,29 +77,14 @@ class Adam(Optimizer):
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        defaults = {
-            "lr": lr,
-            "betas": tuple(betas),
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "amsgrad": amsgrad,
-            "maximize": maximize,
-            "decoupled_weight_decay": decoupled_weight_decay,
-        }
-        super().__init__(params, defaults)
+        super().__init__(params, constructor_options(locals()))
 
-    def _check_options(self, options: dict[str, Any]) -> None:
-        check_nonnegative(options["lr"], "learning rate", "lr")
-        check_nonnegative(options["eps"], "epsilon value", "eps")
-        betas = options["betas"]
-        if len(betas) != 2:
-            raise ValueError(f"Invalid betas: {betas} (expected two values, (beta1, beta2))")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(
-                    f"Invalid beta parameter at index {i}: {beta} (expected 0 <= beta < 1)"
-                )
-        check_nonnegative(options["weight_decay"], "weight_decay value", "weight_decay")
+    def _init_state(self, p: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] = 0
+        state["exp_avg"] = np.zeros_like(p)
+        state["exp_avg_sq"] = np.zeros_like(p)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = np.zeros_like(p)
 
     def _update(
         self,
@@ -102,26 +94,10 @@ class Adam(Optimizer):
         lr: float,
         betas: tuple[float, float],
         eps: float,
-        weight_decay: float,
         amsgrad: bool,
-        maximize: bool,
-        decoupled: bool,
     ) -> None:
         beta1, beta2 = betas
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p)
-            state["exp_avg_sq"] = np.zeros_like(p)
-            if amsgrad:
-                state["max_exp_avg_sq"] = np.zeros_like(p)
         state["step"] = t = state["step"] + 1
-        if maximize:
-            g = -g
-        if weight_decay != 0:
-            if decoupled:
-                p *= 1 - lr * weight_decay
-            else:
-                g = g + weight_decay * p
         m, v = state["exp_avg"], state["exp_avg_sq"]
         tmp = np.subtract(g, m, out=np.empty_like(p))  # m <- m + (1 - beta1)(g - m), as lerp
         tmp *= 1 - beta1
@@ -131,11 +107,7 @@ class Adam(Optimizer):
         v *= beta2
         v += tmp
         if amsgrad:
-            v_max = state.get("max_exp_avg_sq")
-            if v_max is None:
-                v_max = state["max_exp_avg_sq"] = np.zeros_like(p)
-            np.maximum(v_max, v, out=v_max)
-            v = v_max
+            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         np.sqrt(v, out=tmp)
         tmp /= (1 - beta2**t) ** 0.5
         tmp += eps

@@ -1,20 +1,23 @@
-"""The optimiser base class: parameter groups, per-parameter state, zero_grad, state_dict.
+"""The optimiser base class: parameter groups, validation, the shared preamble, lazy state.
 
-A subclass owns only the update of one parameter. It lists the group options its update reads
-in ``_hyper_keys`` (read once per group per step), checks them in ``_check_options`` and
-writes ``_update(p, g, state, *options)``, where ``p`` is the parameter's ndarray (updated in
-place), ``g`` its gradient (read only: another tensor's ``.grad`` may alias it) and ``state``
-the parameter's dict of named buffers, empty before its first step.
+:class:`Optimizer` does the bookkeeping every optimiser shares (groups, option checks, the
+maximize and weight-decay preamble, creating a parameter's buffers before its first step,
+state dicts); a subclass (:mod:`~descentlab.optim.sgd`, :mod:`~descentlab.optim.adam`, ...)
+states its algorithm in its docstring and writes only its update.
 """
 
 from __future__ import annotations
 
 import copy
+import math
+import numbers
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from descentlab.errors import InvalidArgument, invalid, shown
 from descentlab.tensor import Tensor, _leaf
 
 __all__ = ["Optimizer", "ParamState"]
@@ -61,10 +64,38 @@ class ParamState(MutableMapping):
         return f"ParamState({len(self)} parameters)"
 
 
-def check_nonnegative(value: float, what: str, name: str) -> None:
-    """Raise torch's message, ``Invalid learning rate: -0.1 (expected lr >= 0)``, if value < 0."""
-    if not value >= 0.0:  # also refuses NaN
-        raise ValueError(f"Invalid {what}: {value} (expected {name} >= 0)")
+def constructor_options(arguments: dict[str, Any]) -> dict[str, Any]:
+    """A subclass constructor's arguments, its ``locals()`` on entry, less ``self`` and
+    ``params``: the options it passes to :class:`Optimizer` as its defaults."""
+    return {k: v for k, v in arguments.items() if k not in ("self", "params", "__class__")}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What an option allows: ``test(value, *(group[k] for k in context))`` must hold.
+
+    ``allowed`` says it in words, for the message; ``context`` names the other options the
+    test reads (Nesterov needs momentum and no dampening).
+    """
+
+    allowed: str
+    test: Callable[..., bool]
+    context: tuple[str, ...] = ()
+
+
+def _real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+NUMBER = Rule("a number", lambda v: _real(v) and not math.isnan(v))
+NONNEGATIVE = Rule("a number >= 0", lambda v: _real(v) and v >= 0)
+FLAG = Rule("True or False", lambda v: isinstance(v, bool | np.bool_))
+BETAS = Rule(
+    "two numbers in [0, 1), (beta1, beta2)",
+    lambda v: (
+        isinstance(v, tuple | list) and len(v) == 2 and all(_real(b) and 0 <= b < 1 for b in v)
+    ),
+)
 
 
 def _typename(obj: object) -> str:
@@ -76,12 +107,31 @@ def _is_tensor(obj: object) -> bool:
 
 
 class Optimizer:
-    """Base class of the optimisers: bookkeeping only, no update rule.
+    """Base class of the optimisers: bookkeeping, validation and the shared preamble.
+
+    A subclass owns only its update. It declares
+
+    - ``_rules``: ``{option: Rule}``, what each option allows (checked here, on the defaults,
+      on every group added and on every loaded state dict, with one message shape:
+      ``lr: expected a number >= 0, got -0.1``);
+    - ``_update_options``: the group options its update reads, in the order it takes them;
+    - ``_init_state(p, state, group)``: fills a parameter's empty state before its first step
+      (default: nothing, for an update that creates its buffers itself);
+    - ``_update(p, g, state, *options)``: the update of one parameter, where ``p`` is its
+      ndarray (updated in place), ``g`` the gradient after the preamble (read only: another
+      tensor's ``.grad`` may alias it) and ``state`` its dict of named buffers.
+
+    The preamble, the same for every optimiser (as in torch.optim), runs before ``_update``::
+
+        g <- -g                       if maximize
+        p <- p * (1 - lr * lambda)    if lambda != 0 and decoupled_weight_decay
+        g <- g + lambda * p           if lambda != 0 otherwise
 
     Args:
         params: an iterable of Tensors, or of dicts, each a parameter
             group ``{"params": [...], "lr": ..., ...}`` whose options override ``defaults``.
-        defaults: the default value of every option (``lr``, ``momentum``, ...).
+        defaults: the default value of every option (``lr``, ``momentum``, ...); it must
+            hold ``weight_decay`` and ``maximize``.
 
     Attributes:
         param_groups: list of dicts, each with ``"params"`` (a list of Tensors) and every
@@ -90,13 +140,13 @@ class Optimizer:
         defaults: the options given to the constructor.
     """
 
-    _hyper_keys: tuple[str, ...] = ()
+    _rules: dict[str, Rule] = {}
+    _update_options: tuple[str, ...] = ()
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         if _is_tensor(params):
             raise TypeError(
-                "params argument given to the optimizer should be an iterable of Tensors "
-                f"or dicts, but got {_typename(params)}"
+                invalid("params", "an iterable of Tensors or of dicts", _typename(params))
             )
         self._check_options(defaults)
         self.defaults = defaults
@@ -104,14 +154,21 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         groups = list(params)
         if len(groups) == 0:
-            raise ValueError("optimizer got an empty parameter list")
+            raise InvalidArgument("params", "at least one Tensor", "an empty list")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(group)
 
     def _check_options(self, options: dict[str, Any]) -> None:
-        """Raise ValueError for an invalid option; called on defaults and on every group."""
+        """Raise :class:`InvalidArgument` for the first option its rule does not allow."""
+        for name, rule in self._rules.items():
+            value = options[name]
+            if not rule.test(value, *(options[k] for k in rule.context)):
+                got = shown(value)
+                if rule.context:
+                    got += " with " + ", ".join(f"{k}={shown(options[k])}" for k in rule.context)
+                raise InvalidArgument(name, rule.allowed, got)
 
     def __repr__(self) -> str:
         lines = [f"{_typename(self)} ("]
@@ -127,39 +184,43 @@ class Optimizer:
         belong to one group only.
         """
         if not isinstance(param_group, dict):
-            raise TypeError(f"param_group must be a dict, but got {_typename(param_group)}")
+            raise TypeError(invalid("param_group", "a dict", _typename(param_group)))
         if "params" not in param_group:
-            raise ValueError("param_group must have a 'params' entry (a list of Tensors)")
+            raise InvalidArgument(
+                "param_group", "a dict with a 'params' entry", f"keys {sorted(param_group)}"
+            )
         group = dict(param_group)
         params = group["params"]
         if _is_tensor(params):
             params = [params]
         elif isinstance(params, set):
             raise TypeError(
-                "optimizer parameters need to be organized in ordered collections, but the "
-                "ordering of tensors in sets will change between runs. Please use a list instead."
+                invalid(
+                    "params", "an ordered collection (a set changes order between runs)", "a set"
+                )
             )
         group["params"] = params = list(params)
         for p in params:
             if not _is_tensor(p):
-                raise TypeError(
-                    f"optimizer can only optimize Tensors, but one of the params is {_typename(p)}"
-                )
+                raise TypeError(invalid("params", "Tensors", _typename(p)))
             if not np.issubdtype(p._data.dtype, np.floating):
                 raise TypeError(
-                    "optimizer can only optimize floating-point Tensors, but one of the params "
-                    f"has dtype {p._data.dtype}"
+                    invalid("params", "floating-point Tensors", f"a Tensor of {p._data.dtype}")
                 )
             if getattr(p, "_ctx", None) is not None:
-                raise ValueError("can't optimize a non-leaf Tensor")
+                raise InvalidArgument(
+                    "params", "leaf Tensors", "a Tensor computed from others (a non-leaf)"
+                )
         if len({id(p) for p in params}) != len(params):
-            raise ValueError("optimizer contains a parameter group with duplicate parameters")
+            raise InvalidArgument("params", "each Tensor once", "a group with duplicates")
         for name, default in self.defaults.items():
             group.setdefault(name, default)
         self._check_options(group)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
-            raise ValueError("some parameters appear in more than one parameter group")
+            raise InvalidArgument(
+                "params", "each Tensor in one group", "a Tensor already in another group"
+            )
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -190,15 +251,33 @@ class Optimizer:
 
             with enable_grad():
                 loss = closure()
-        update, state_of, keys = self._update, self.state.__getitem__, self._hyper_keys
+        update, init, state_of = self._update, self._init_state, self.state.__getitem__
+        keys = self._update_options
         for group in self.param_groups:
             options = [group[k] for k in keys]
+            maximize, decay = group["maximize"], group["weight_decay"]
+            shrink = 1 - group["lr"] * decay if group.get("decoupled_weight_decay") else None
             for p in group["params"]:
                 g = p._grad
-                if g is not None:
-                    update(p._data, g._data, state_of(p), *options)
-                    p._version += 1
+                if g is None:
+                    continue
+                g, w = g._data, p._data
+                if maximize:
+                    g = -g
+                if decay != 0:
+                    if shrink is None:
+                        g = g + decay * w
+                    else:
+                        w *= shrink
+                state = state_of(p)
+                if not state:
+                    init(w, state, group)
+                update(w, g, state, *options)
+                p._version += 1
         return loss
+
+    def _init_state(self, p: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """Fill ``state``, empty, with the buffers ``p`` needs before its first update."""
 
     def state_dict(self) -> dict[str, Any]:
         """The optimiser's state as plain data, a copy (torch's layout).
@@ -233,16 +312,17 @@ class Optimizer:
         groups = self.param_groups
         saved_groups = state_dict["param_groups"]
         if len(groups) != len(saved_groups):
-            raise ValueError(
-                "loaded state dict has a different number of parameter groups "
-                f"({len(saved_groups)}; this optimizer has {len(groups)})"
+            raise InvalidArgument(
+                "state_dict",
+                f"{len(groups)} parameter groups (this optimiser's)",
+                f"{len(saved_groups)} groups",
             )
         for i, (group, saved) in enumerate(zip(groups, saved_groups)):
             if len(group["params"]) != len(saved["params"]):
-                raise ValueError(
-                    "loaded state dict contains a parameter group that doesn't match the size "
-                    f"of optimizer's group (group {i}: {len(saved['params'])} parameters "
-                    f"saved, {len(group['params'])} here)"
+                raise InvalidArgument(
+                    f"state_dict group {i}",
+                    f"{len(group['params'])} parameters (this optimiser's group {i})",
+                    f"{len(saved['params'])} parameters",
                 )
         params_by_index = {
             i: p
@@ -253,7 +333,11 @@ class Optimizer:
         for i, buffers in state_dict["state"].items():
             key = int(i)
             if key not in params_by_index:
-                raise ValueError(f"loaded state dict has state for unknown parameter {i!r}")
+                raise InvalidArgument(
+                    "state_dict state",
+                    f"parameter indices 0 to {len(params_by_index) - 1}",
+                    repr(i),
+                )
             p = params_by_index[key]
             state[p] = {name: _copy_buffer(name, v, p, key) for name, v in buffers.items()}
         new_groups = []
@@ -273,9 +357,10 @@ def _copy_buffer(name: str, value: Any, param: Any, index: int) -> Any:
     if not isinstance(value, np.ndarray):
         return copy.deepcopy(value)
     if value.shape != param._data.shape:
-        raise ValueError(
-            f"loaded state for parameter {index} ({name!r}) has shape {value.shape}, "
-            f"expected the parameter's shape {param._data.shape}"
+        raise InvalidArgument(
+            f"state_dict state of parameter {index} ({name!r})",
+            f"the parameter's shape {param._data.shape}",
+            f"shape {value.shape}",
         )
     if np.issubdtype(value.dtype, np.floating):
         return np.array(value, dtype=param._data.dtype, copy=True)

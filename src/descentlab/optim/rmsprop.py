@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from descentlab.optim.optimizer import Optimizer, check_nonnegative
+from descentlab.optim.optimizer import FLAG, NONNEGATIVE, Optimizer, constructor_options
 
 __all__ = ["RMSprop"]
 
@@ -52,7 +52,16 @@ class RMSprop(Optimizer):
     unlike SGD's, starts at zero.
     """
 
-    _hyper_keys = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
+    _rules = {
+        "lr": NONNEGATIVE,
+        "alpha": NONNEGATIVE,
+        "eps": NONNEGATIVE,
+        "weight_decay": NONNEGATIVE,
+        "momentum": NONNEGATIVE,
+        "centered": FLAG,
+        "maximize": FLAG,
+    }
+    _update_options = ("lr", "alpha", "eps", "momentum", "centered")
 
     def __init__(
         self,
@@ -66,23 +75,15 @@ class RMSprop(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = {
-            "lr": lr,
-            "alpha": alpha,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "momentum": momentum,
-            "centered": centered,
-            "maximize": maximize,
-        }
-        super().__init__(params, defaults)
+        super().__init__(params, constructor_options(locals()))
 
-    def _check_options(self, options: dict[str, Any]) -> None:
-        check_nonnegative(options["lr"], "learning rate", "lr")
-        check_nonnegative(options["eps"], "epsilon value", "eps")
-        check_nonnegative(options["momentum"], "momentum value", "momentum")
-        check_nonnegative(options["weight_decay"], "weight_decay value", "weight_decay")
-        check_nonnegative(options["alpha"], "alpha value", "alpha")
+    def _init_state(self, p: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] = 0
+        state["square_avg"] = np.zeros_like(p)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = np.zeros_like(p)
+        if group["centered"]:
+            state["grad_avg"] = np.zeros_like(p)
 
     def _update(
         self,
@@ -92,32 +93,17 @@ class RMSprop(Optimizer):
         lr: float,
         alpha: float,
         eps: float,
-        weight_decay: float,
         momentum: float,
         centered: bool,
-        maximize: bool,
     ) -> None:
-        if not state:
-            state["step"] = 0
-            state["square_avg"] = np.zeros_like(p)
-            if momentum > 0:
-                state["momentum_buffer"] = np.zeros_like(p)
-            if centered:
-                state["grad_avg"] = np.zeros_like(p)
         state["step"] += 1
-        if maximize:
-            g = -g
-        if weight_decay != 0:
-            g = g + weight_decay * p
         v = state["square_avg"]
         tmp = np.multiply(g, g, out=np.empty_like(p))  # an array even when p is 0-d
         tmp *= 1 - alpha
         v *= alpha
         v += tmp
         if centered:
-            gbar = state.get("grad_avg")
-            if gbar is None:
-                gbar = state["grad_avg"] = np.zeros_like(p)
+            gbar = state["grad_avg"]
             np.subtract(g, gbar, out=tmp)  # gbar <- gbar + (1 - alpha)(g - gbar), torch's lerp
             tmp *= 1 - alpha
             gbar += tmp
@@ -129,9 +115,7 @@ class RMSprop(Optimizer):
         tmp += eps
         np.divide(g, tmp, out=tmp)
         if momentum > 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = np.zeros_like(p)
+            buf = state["momentum_buffer"]
             buf *= momentum
             buf += tmp
             np.multiply(buf, lr, out=tmp)

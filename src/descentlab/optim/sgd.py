@@ -7,7 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from descentlab.optim.optimizer import Optimizer, check_nonnegative
+from descentlab.optim.optimizer import (
+    FLAG,
+    NONNEGATIVE,
+    NUMBER,
+    Optimizer,
+    Rule,
+    constructor_options,
+)
 
 __all__ = ["SGD"]
 
@@ -71,7 +78,19 @@ class SGD(Optimizer):
         array([ 0.46, -0.92], dtype=float32)
     """
 
-    _hyper_keys = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
+    _rules = {
+        "lr": NONNEGATIVE,
+        "momentum": NONNEGATIVE,
+        "dampening": NUMBER,
+        "weight_decay": NONNEGATIVE,
+        "nesterov": Rule(
+            "False, or True with momentum > 0 and dampening = 0",
+            lambda nesterov, momentum, dampening: not nesterov or (momentum > 0 and dampening == 0),
+            context=("momentum", "dampening"),
+        ),
+        "maximize": FLAG,
+    }
+    _update_options = ("lr", "momentum", "dampening", "nesterov")
 
     def __init__(
         self,
@@ -84,25 +103,7 @@ class SGD(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "dampening": dampening,
-            "weight_decay": weight_decay,
-            "nesterov": nesterov,
-            "maximize": maximize,
-        }
-        super().__init__(params, defaults)
-
-    def _check_options(self, options: dict[str, Any]) -> None:
-        check_nonnegative(options["lr"], "learning rate", "lr")
-        check_nonnegative(options["momentum"], "momentum value", "momentum")
-        check_nonnegative(options["weight_decay"], "weight_decay value", "weight_decay")
-        if options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
-            raise ValueError(
-                "Nesterov momentum requires a momentum and zero dampening "
-                f"(got momentum={options['momentum']}, dampening={options['dampening']})"
-            )
+        super().__init__(params, constructor_options(locals()))
 
     def _update(
         self,
@@ -112,25 +113,14 @@ class SGD(Optimizer):
         lr: float,
         momentum: float,
         dampening: float,
-        weight_decay: float,
         nesterov: bool,
-        maximize: bool,
     ) -> None:
-        # d is the direction; it may be g itself, which must never be written to.
-        if weight_decay != 0:
-            d = p * weight_decay
-            if maximize:
-                d -= g
-            else:
-                d += g
-        else:
-            d = -g if maximize else g
         if momentum != 0:
             buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = d.astype(p.dtype, copy=True)
+            if buf is None:  # t = 1: the buffer starts at the gradient, undamped
+                buf = state["momentum_buffer"] = g.astype(p.dtype, copy=True)
             else:
                 buf *= momentum
-                buf += d if dampening == 0 else (1 - dampening) * d
-            d = d + momentum * buf if nesterov else buf
-        p -= lr * d
+                buf += g if dampening == 0 else (1 - dampening) * g
+            g = g + momentum * buf if nesterov else buf
+        p -= lr * g

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from descentlab.train.callbacks import Callback
+from descentlab.train.callbacks import Callback, StopTraining
 
 PRUNED_REASON = "pruned: the validation metric is worse than the median of earlier trials"
 
@@ -57,10 +57,10 @@ class MedianPruning(Callback):
         if history:
             self._reference.add_trials(history)
 
-    def on_epoch_end(self, loop) -> None:
+    def on_epoch_end(self, loop, logs) -> None:
         import optuna
 
-        value = loop.logs.get(self.metric)
+        value = logs.get(self.metric)
         if value is None or not math.isfinite(value):
             return
         step = len(self.values) + 1
@@ -71,7 +71,7 @@ class MedianPruning(Callback):
         )
         if self._pruner.prune(self._reference, now):
             self.pruned = True
-            loop.request_stop(PRUNED_REASON)
+            raise StopTraining(PRUNED_REASON)
 
 
 def objective_value(values: dict[int, float], direction: str) -> float:
@@ -109,7 +109,7 @@ def run_trial(job: dict[str, Any]) -> dict[str, Any]:
         callbacks.append(pruning)
     t0 = time.perf_counter()
     try:
-        result = run(job["config"], out, progress=False, plots=False, callbacks=callbacks)
+        result = run(job["config"], out, progress=False, callbacks=callbacks)
     except Exception as exc:  # a trial that cannot train fails alone; the sweep goes on
         return {
             "state": "failed",

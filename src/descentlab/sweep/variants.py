@@ -18,7 +18,7 @@ def run_variant(config: dict[str, Any]) -> dict[str, Any]:
     from descentlab.train.experiment import run
 
     try:
-        result = run(config, None, progress=False, plots=False)
+        result = run(config, None, progress=False)
     except ValueError as exc:  # a config or checkpoint mistake: the comparison reports it
         return {"error": str(exc)}
     return {"history": result.history, "metrics": result.metrics, "diagnosis": result.diagnosis}

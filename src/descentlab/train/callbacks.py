@@ -1,108 +1,32 @@
 """Callbacks: the behaviour around the training loop, one small class each.
 
-A callback overrides any of the hooks below; each receives the running :class:`~descentlab.
-train.loop.Loop` (``loop.model``, ``loop.optimizer``, ``loop.epoch`` (1-based), ``loop.step``
-(optimizer steps so far), ``loop.batch`` (index in the epoch), ``loop.loss_value`` (the batch's
-loss, a float), ``loop.grad_sq_norm`` (squared global gradient norm of the step, before
-clipping), ``loop.logs`` (the epoch's metrics, filled at epoch end), ``loop.history``). Only
-overridden hooks are called, so an unused hook costs nothing per batch.
-
-Hooks, in the order they run:
-
-- ``on_train_begin(loop)``: reset per-run state (an instance can be reused).
-- ``on_epoch_begin(loop)``
-- ``on_after_backward(loop)``: gradients are in ``p.grad``, the step has not happened (clip,
-  inspect, stop).
-- ``on_batch_end(loop)``: after ``optimizer.step()``.
-- ``on_epoch_end(loop)``: ``loop.logs`` holds ``train_loss``, ``train_acc``, ``val_loss``,
-  ``val_acc``, ``lr``, ``grad_norm``...; a callback may add columns to it. Set
-  ``loop.request_stop(reason)`` to end training after this epoch.
-- ``on_train_end(loop)``: always runs, however training ended.
-
-Callbacks that carry state across epochs implement ``state_dict()`` / ``load_state_dict()``
-(JSON-friendly data, NumPy arrays allowed), so a resumed run continues exactly.
+The hooks and what each hook's ``logs`` hold are documented in :mod:`descentlab.train.hooks`
+(the :class:`Callback` base class); every hook is ``hook(loop, logs)``. To stop training a
+callback raises :class:`StopTraining`. EarlyStopping, Checkpoint's best file and
+ReduceLROnPlateau watch their metric with one helper,
+:class:`descentlab.optim.monitor.Monitor`.
 """
 
 from __future__ import annotations
 
 import math
-import time
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from descentlab.errors import InvalidArgument, shown
+from descentlab.optim.monitor import Monitor
 from descentlab.tensor import _leaf
 from descentlab.train.history import resolve_mode
+from descentlab.train.hooks import Callback, DivergenceWarning, StopTraining, monitored
+from descentlab.train.progress import ProgressBar
 
 
 def _sq(g: np.ndarray) -> float:
     """The squared Euclidean norm of a gradient array."""
     return float(np.vdot(g, g))
-
-
-class StopTraining(Exception):
-    """Raised inside a batch to end training at once (the divergence guard uses it)."""
-
-    def __init__(self, reason: str, diverged: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.diverged = diverged
-
-
-class DivergenceWarning(RuntimeWarning):
-    """Training stopped because the loss or a gradient became NaN or Inf."""
-
-
-class Callback:
-    """Base class: every hook does nothing. Subclasses override what they need."""
-
-    #: Run after the other callbacks' ``on_epoch_end`` (checkpoints see the finished epoch).
-    runs_last = False
-
-    def on_train_begin(self, loop) -> None:
-        pass
-
-    def on_epoch_begin(self, loop) -> None:
-        pass
-
-    def on_after_backward(self, loop) -> None:
-        pass
-
-    def on_batch_end(self, loop) -> None:
-        pass
-
-    def on_epoch_end(self, loop) -> None:
-        pass
-
-    def on_train_end(self, loop) -> None:
-        pass
-
-    def state_dict(self) -> dict[str, Any]:
-        return {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        pass
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-
-def _monitored(loop, monitor: str, owner: str, warned: set) -> float | None:
-    value = loop.logs.get(monitor)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        if owner not in warned:
-            warned.add(owner)
-            available = ", ".join(k for k, v in loop.logs.items() if v == v)
-            warnings.warn(
-                f"{owner}: metric {monitor!r} is not available (available: {available})",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-        return None
-    return float(value)
 
 
 class EarlyStopping(Callback):
@@ -120,8 +44,9 @@ class EarlyStopping(Callback):
         baseline: stop if the metric does not beat this within ``patience`` epochs.
 
     Attributes:
-        best_epoch: the 1-based best epoch; ``stopped_epoch``: the epoch training stopped at
-        (0 if it ran to the end); ``restored``: whether best weights were loaded back.
+        best, best_epoch: the best value and its 1-based epoch; ``wait``: epochs since;
+        ``stopped_epoch``: the epoch training stopped at (0 if it ran to the end);
+        ``restored``: whether best weights were loaded back.
     """
 
     def __init__(
@@ -133,55 +58,48 @@ class EarlyStopping(Callback):
         restore_best_weights: bool = False,
         baseline: float | None = None,
     ) -> None:
-        if patience < 0:
-            raise ValueError(f"Invalid patience: {patience} (expected patience >= 0)")
-        if min_delta < 0:
-            raise ValueError(f"Invalid min_delta: {min_delta} (expected min_delta >= 0)")
+        if not patience >= 0:
+            raise InvalidArgument("patience", "an integer >= 0", shown(patience))
+        if not min_delta >= 0:
+            raise InvalidArgument("min_delta", "a number >= 0", shown(min_delta))
         self.monitor = monitor
         self.patience = int(patience)
         self.min_delta = float(min_delta)
         self.mode = resolve_mode(monitor, mode)
         self.restore_best_weights = restore_best_weights
         self.baseline = baseline
+        self._best = Monitor(self.mode, self.min_delta, "abs", baseline)
         self._warned: set = set()
         self._reset()
 
     def _reset(self) -> None:
-        self.best = math.inf if self.mode == "min" else -math.inf
-        if self.baseline is not None:
-            self.best = float(self.baseline)
-        self.best_epoch = 0
-        self.wait = 0
+        self._best.reset()
         self.stopped_epoch = 0
         self.best_weights: dict[str, np.ndarray] | None = None
         self.restored = False
 
-    def _improved(self, value: float) -> bool:
-        if self.mode == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
+    best = property(lambda self: self._best.best)
+    best_epoch = property(lambda self: self._best.best_step)
+    wait = property(lambda self: self._best.wait)
 
-    def on_train_begin(self, loop) -> None:
+    def on_train_begin(self, loop, logs: dict[str, Any]) -> None:
         self._reset()
 
-    def on_epoch_end(self, loop) -> None:
-        value = _monitored(loop, self.monitor, "EarlyStopping", self._warned)
+    def on_epoch_end(self, loop, logs: dict[str, Any]) -> None:
+        value = monitored(logs, self.monitor, "EarlyStopping", self._warned)
         if value is None:
             return
-        if self._improved(value):
-            self.best, self.best_epoch, self.wait = value, loop.epoch, 0
+        if self._best.update(value, loop.epoch):
             if self.restore_best_weights:
                 self.best_weights = loop.model.state_dict()
-            return
-        self.wait += 1
-        if self.wait >= self.patience:
+        elif self.wait >= self.patience:
             self.stopped_epoch = loop.epoch
-            loop.request_stop(
+            raise StopTraining(
                 f"early stopping at epoch {loop.epoch}: {self.monitor} did not improve for "
                 f"{self.wait} epochs (best {self.best:.4g} at epoch {self.best_epoch})"
             )
 
-    def on_train_end(self, loop) -> None:
+    def on_train_end(self, loop, logs: dict[str, Any]) -> None:
         if (
             self.restore_best_weights
             and self.best_weights is not None
@@ -201,9 +119,9 @@ class EarlyStopping(Callback):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.best = float(state["best"])
-        self.best_epoch = int(state["best_epoch"])
-        self.wait = int(state["wait"])
+        self._best.load_state_dict(
+            {"best": state["best"], "best_step": state["best_epoch"], "wait": state["wait"]}
+        )
         self.stopped_epoch = int(state["stopped_epoch"])
         self.best_weights = state.get("best_weights")
 
@@ -228,14 +146,13 @@ class GradientClipping(Callback):
 
     def __init__(self, max_norm: float | None = None, clip_value: float | None = None) -> None:
         if max_norm is None and clip_value is None:
-            raise ValueError(
-                "GradientClipping: give max_norm (clip by global norm) or clip_value "
-                "(clip by value), got neither"
+            raise InvalidArgument(
+                "GradientClipping", "max_norm (by global norm) or clip_value (by value)", "neither"
             )
         if max_norm is not None and not max_norm > 0:
-            raise ValueError(f"Invalid max_norm: {max_norm} (expected max_norm > 0)")
+            raise InvalidArgument("max_norm", "a number > 0", shown(max_norm))
         if clip_value is not None and not clip_value > 0:
-            raise ValueError(f"Invalid clip_value: {clip_value} (expected clip_value > 0)")
+            raise InvalidArgument("clip_value", "a number > 0", shown(clip_value))
         self.max_norm = max_norm
         self.clip_value = clip_value
         self.clipped_steps = 0
@@ -243,13 +160,13 @@ class GradientClipping(Callback):
         self._epoch_clipped = 0
         self._epoch_steps = 0
 
-    def on_train_begin(self, loop) -> None:
+    def on_train_begin(self, loop, logs: dict[str, Any]) -> None:
         self.clipped_steps = self.total_steps = 0
 
-    def on_epoch_begin(self, loop) -> None:
+    def on_epoch_begin(self, loop, logs: dict[str, Any]) -> None:
         self._epoch_clipped = self._epoch_steps = 0
 
-    def on_after_backward(self, loop) -> None:
+    def on_after_backward(self, loop, logs: dict[str, Any]) -> None:
         clipped = False
         params = loop.grad_params
         if self.clip_value is not None:
@@ -261,7 +178,7 @@ class GradientClipping(Callback):
                     p._grad = _leaf(np.clip(g, -v, v))
                     clipped = True
         if self.max_norm is not None:
-            sq = loop.grad_sq_norm if not clipped else None
+            sq = logs.get("grad_sq_norm") if not clipped else None
             if sq is None:
                 sq = sum(_sq(p._grad._data) for p in params if p._grad is not None)
             total = math.sqrt(sq)
@@ -278,8 +195,8 @@ class GradientClipping(Callback):
             self._epoch_clipped += 1
             self.clipped_steps += 1
 
-    def on_epoch_end(self, loop) -> None:
-        loop.logs["clip_fraction"] = self._epoch_clipped / max(1, self._epoch_steps)
+    def on_epoch_end(self, loop, logs: dict[str, Any]) -> None:
+        logs["clip_fraction"] = self._epoch_clipped / max(1, self._epoch_steps)
 
     @property
     def clip_fraction(self) -> float:
@@ -304,26 +221,25 @@ class LRSchedule(Callback):
         scheduler: the scheduler (built on the same optimizer as fit's).
         interval: "epoch" (step after every epoch) or "step" (after every batch, e.g.
             OneCycleLR).
-        monitor: for ReduceLROnPlateau, the metric passed to ``scheduler.step(metric)``.
+        monitor: for a scheduler whose ``step`` takes a metric (``takes_metric``, as
+            ReduceLROnPlateau), the epoch-logs column passed to it, once per epoch.
     """
 
     def __init__(self, scheduler, interval: str = "epoch", monitor: str = "val_loss") -> None:
         if interval not in ("epoch", "step"):
-            raise ValueError(f"Invalid interval: {interval!r} (expected 'epoch' or 'step')")
+            raise InvalidArgument("interval", "'epoch' or 'step'", shown(interval))
         self.scheduler = scheduler
         self.interval = interval
         self.monitor = monitor
-        self._plateau = type(scheduler).__name__ == "ReduceLROnPlateau"
         self._warned: set = set()
-        if interval == "step":
-            self.on_batch_end = self._step_batch
 
-    def _step_batch(self, loop) -> None:
-        self.scheduler.step()
+    def on_batch_end(self, loop, logs: dict[str, Any]) -> None:
+        if self.interval == "step":
+            self.scheduler.step()
 
-    def on_epoch_end(self, loop) -> None:
-        if self._plateau:
-            value = _monitored(loop, self.monitor, "LRSchedule", self._warned)
+    def on_epoch_end(self, loop, logs: dict[str, Any]) -> None:
+        if getattr(self.scheduler, "takes_metric", False):
+            value = monitored(logs, self.monitor, "LRSchedule", self._warned)
             if value is not None:
                 self.scheduler.step(value)
         elif self.interval == "epoch":
@@ -357,7 +273,7 @@ class ReduceLROnPlateau(Callback):
         mode: str = "auto",
     ) -> None:
         if not 0 < factor < 1:
-            raise ValueError(f"Invalid factor: {factor} (expected 0 < factor < 1)")
+            raise InvalidArgument("factor", "a number in (0, 1)", shown(factor))
         self.monitor = monitor
         self.kwargs = dict(
             mode=resolve_mode(monitor, mode),
@@ -370,13 +286,13 @@ class ReduceLROnPlateau(Callback):
         self.scheduler = None
         self._warned: set = set()
 
-    def on_train_begin(self, loop) -> None:
+    def on_train_begin(self, loop, logs: dict[str, Any]) -> None:
         from descentlab.optim.lr_scheduler import ReduceLROnPlateau as _Plateau
 
         self.scheduler = _Plateau(loop.optimizer, **self.kwargs)
 
-    def on_epoch_end(self, loop) -> None:
-        value = _monitored(loop, self.monitor, "ReduceLROnPlateau", self._warned)
+    def on_epoch_end(self, loop, logs: dict[str, Any]) -> None:
+        value = monitored(logs, self.monitor, "ReduceLROnPlateau", self._warned)
         if value is not None:
             self.scheduler.step(value)
 
@@ -417,16 +333,15 @@ class Checkpoint(Callback):
         mode: str = "auto",
         keep_all: bool = False,
     ) -> None:
-        if every < 1:
-            raise ValueError(f"Invalid every: {every} (expected every >= 1)")
+        if not every >= 1:
+            raise InvalidArgument("every", "an integer >= 1", shown(every))
         self.directory = Path(directory)
         self.every = int(every)
         self.save_best = save_best
         self.monitor = monitor
         self.mode = resolve_mode(monitor, mode)
         self.keep_all = keep_all
-        self.best = math.inf if self.mode == "min" else -math.inf
-        self.best_epoch = 0
+        self._best = Monitor(self.mode)
         self._warned: set = set()
         self._saved_epoch = 0
         self._pending_best = None
@@ -439,28 +354,27 @@ class Checkpoint(Callback):
     def best_path(self) -> Path:
         return self.directory / "best.npz"
 
-    def on_train_begin(self, loop) -> None:
+    best = property(lambda self: self._best.best)
+    best_epoch = property(lambda self: self._best.best_step)
+
+    def on_train_begin(self, loop, logs: dict[str, Any]) -> None:
         from descentlab.train.checkpoint import remove_stale_temporaries
 
         self.directory.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(self.directory)
-        self.best = math.inf if self.mode == "min" else -math.inf
-        self.best_epoch = 0
+        self._best.reset()
         self._saved_epoch = 0
         self._pending_best = None
 
-    def on_epoch_end(self, loop) -> None:
+    def on_epoch_end(self, loop, logs: dict[str, Any]) -> None:
         from descentlab.train.checkpoint import checkpoint_payload, copy_atomic, save_checkpoint
 
         improved = False
         if self.save_best:
-            value = _monitored(loop, self.monitor, "Checkpoint", self._warned)
-            better = value is not None and (
-                value < self.best if self.mode == "min" else value > self.best
-            )
-            if better:
-                self.best, self.best_epoch, improved = value, loop.epoch, True
-        due = loop.epoch % self.every == 0 or loop.stop_requested or loop.epoch == loop.epochs
+            value = monitored(logs, self.monitor, "Checkpoint", self._warned)
+            improved = value is not None and self._best.update(value, loop.epoch)
+        stopping = loop.stop_reason is not None
+        due = loop.epoch % self.every == 0 or stopping or loop.epoch == loop.epochs
         if improved and not due:
             self._pending_best = checkpoint_payload(loop)
         if due:
@@ -480,112 +394,19 @@ class Checkpoint(Callback):
             write_payload(self.best_path, self._pending_best)
             self._pending_best = None
 
-    def on_train_end(self, loop) -> None:
+    def on_train_end(self, loop, logs: dict[str, Any]) -> None:
         self._flush_best()
 
     def state_dict(self) -> dict[str, Any]:
         return {"best": self.best, "best_epoch": self.best_epoch}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.best = float(state["best"])
-        self.best_epoch = int(state["best_epoch"])
+        self._best.load_state_dict(
+            {"best": state["best"], "best_step": state["best_epoch"], "wait": 0}
+        )
 
     def __repr__(self) -> str:
         return f"Checkpoint({str(self.directory)!r}, every={self.every}, monitor={self.monitor!r})"
-
-
-class ProgressBar(Callback):
-    """A live rich progress bar over all steps: epoch, loss, accuracy, lr, elapsed, ETA.
-
-    The bar is redrawn from the loop itself, at most ``refresh_per_second`` times a second (no
-    drawing thread competing with the loop for the GIL); between redraws a batch pays one clock
-    read.
-    """
-
-    def __init__(self, refresh_per_second: float = 8.0, console=None, transient: bool = False):
-        self.refresh_per_second = refresh_per_second
-        self.console = console
-        self.transient = transient
-        self._progress = None
-        self._task = None
-        self._next = 0.0
-        self._epoch_text = ""
-
-    def on_train_begin(self, loop) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self._progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[metrics]}"),
-            console=self.console,
-            auto_refresh=False,
-            transient=self.transient,
-        )
-        total = loop.epochs * loop.steps_per_epoch
-        self._progress.start()
-        self._task = self._progress.add_task(
-            self._describe(loop), total=total, completed=loop.step, metrics=""
-        )
-        self._epoch_text = ""
-        self._next = 0.0
-
-    def _describe(self, loop) -> str:
-        return f"epoch {max(loop.epoch, 1)}/{loop.epochs}"
-
-    def on_batch_end(self, loop) -> None:
-        now = time.perf_counter()
-        if now < self._next:
-            return
-        self._next = now + 1.0 / self.refresh_per_second
-        seen = max(loop.seen, 1)
-        text = f"loss {loop.loss_sum / seen:.4f}"
-        if loop.correct_count is not None:
-            text += f" acc {loop.correct_count / seen:.2%}"
-        text += f" lr {loop.current_lr:.2e}"
-        if self._epoch_text:
-            text += f" | {self._epoch_text}"
-        self._progress.update(
-            self._task, completed=loop.step, description=self._describe(loop), metrics=text
-        )
-        self._progress.refresh()
-
-    def on_epoch_end(self, loop) -> None:
-        logs = loop.logs
-        parts = [f"loss {logs['train_loss']:.4f}"]
-        for key, label in (("train_acc", "acc"), ("val_loss", "val_loss"), ("val_acc", "val_acc")):
-            v = logs.get(key)
-            if v is not None and v == v:
-                parts.append(f"{label} {v:.2%}" if "acc" in key else f"{label} {v:.4f}")
-        parts.append(f"lr {logs['lr']:.2e}")
-        self._epoch_text = f"epoch {loop.epoch}: " + " ".join(parts)
-        self._progress.update(
-            self._task,
-            completed=loop.step,
-            description=self._describe(loop),
-            metrics=" ".join(parts),
-        )
-        now = time.perf_counter()
-        if now >= self._next:
-            self._next = now + 1.0 / self.refresh_per_second
-            self._progress.refresh()
-
-    def on_train_end(self, loop) -> None:
-        if self._progress is not None:
-            self._progress.update(self._task, completed=loop.step)
-            self._progress.stop()
-            self._progress = None
 
 
 def _dead_relu_fractions(model, x) -> dict[str, float]:
@@ -627,8 +448,8 @@ class GradientMonitor(Callback):
     """
 
     def __init__(self, every: int = 1, probe_size: int = 256, dead_relu: bool = True) -> None:
-        if every < 1:
-            raise ValueError(f"Invalid every: {every} (expected every >= 1)")
+        if not every >= 1:
+            raise InvalidArgument("every", "an integer >= 1", shown(every))
         self.every = int(every)
         self.probe_size = int(probe_size)
         self.dead_relu = dead_relu
@@ -636,14 +457,14 @@ class GradientMonitor(Callback):
         self._sums: dict[str, float] = {}
         self._count = 0
 
-    def on_train_begin(self, loop) -> None:
+    def on_train_begin(self, loop, logs: dict[str, Any]) -> None:
         self._names = [n for n, _ in loop.named_params]
 
-    def on_epoch_begin(self, loop) -> None:
+    def on_epoch_begin(self, loop, logs: dict[str, Any]) -> None:
         self._sums = dict.fromkeys(self._names, 0.0)
         self._count = 0
 
-    def on_after_backward(self, loop) -> None:
+    def on_after_backward(self, loop, logs: dict[str, Any]) -> None:
         if loop.step % self.every:
             return
         for name, p in loop.named_params:
@@ -651,17 +472,17 @@ class GradientMonitor(Callback):
                 self._sums[name] += math.sqrt(_sq(p._grad._data))
         self._count += 1
 
-    def on_epoch_end(self, loop) -> None:
+    def on_epoch_end(self, loop, logs: dict[str, Any]) -> None:
         norms = {n: s / max(1, self._count) for n, s in self._sums.items()}
         record: dict[str, Any] = {"epoch": loop.epoch, "grad_norms": norms, "dead_relu": {}}
         shapes = {n: p._data.ndim for n, p in loop.named_params}
         for n, v in norms.items():
             if shapes[n] >= 2:
-                loop.logs[f"grad_norm/{n}"] = v
+                logs[f"grad_norm/{n}"] = v
         if self.dead_relu:
             record["dead_relu"] = self._probe(loop)
             if record["dead_relu"]:
-                loop.logs["dead_relu"] = float(np.mean(list(record["dead_relu"].values())))
+                logs["dead_relu"] = float(np.mean(list(record["dead_relu"].values())))
         self.records.append(record)
 
     def _probe(self, loop) -> dict[str, float]:
@@ -705,20 +526,20 @@ class DivergenceGuard(Callback):
     def __init__(self) -> None:
         self.message: str | None = None
 
-    def on_train_begin(self, loop) -> None:
+    def on_train_begin(self, loop, logs: dict[str, Any]) -> None:
         self.message = None
 
-    def on_after_backward(self, loop) -> None:
-        sq = loop.grad_sq_norm
+    def on_after_backward(self, loop, logs: dict[str, Any]) -> None:
+        sq = logs.get("grad_sq_norm")
         if sq is None:
             sq = sum(_sq(p._grad._data) for p in loop.grad_params if p._grad is not None)
-        if math.isfinite(loop.loss_value) and math.isfinite(sq):
+        if math.isfinite(logs["loss"]) and math.isfinite(sq):
             return
-        self.message = describe_divergence(loop)
+        self.message = describe_divergence(loop, logs)
         raise StopTraining(self.message, diverged=True)
 
 
-def describe_divergence(loop) -> str:
+def describe_divergence(loop, logs: dict[str, Any]) -> str:
     """One sentence naming where training blew up (epoch, step, batch, loss, layer)."""
     bad: list[str] = []
     norms: dict[str, float] = {}
@@ -730,12 +551,12 @@ def describe_divergence(loop) -> str:
         if not finite.all():
             bad.append(name)
         else:
-            norms[name] = math.sqrt(float(np.vdot(g, g)))
+            norms[name] = math.sqrt(_sq(g))
     where = (
-        f"epoch {loop.epoch}, step {loop.step + 1} (batch {loop.batch + 1} of "
+        f"epoch {loop.epoch}, step {loop.step + 1} (batch {logs['batch'] + 1} of "
         f"{loop.steps_per_epoch})"
     )
-    loss = f"loss = {loop.loss_value:.4g}"
+    loss = f"loss = {logs['loss']:.4g}"
     if bad:
         first = bad[-1]  # parameters are listed input -> output; backward runs the other way
         others = [b for b in reversed(bad) if b != first]

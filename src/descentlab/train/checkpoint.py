@@ -213,7 +213,7 @@ def checkpoint_payload(loop) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         "epoch": loop.last_completed_epoch,
         "step": loop.step,
         "epochs": loop.epochs,
-        "stopped": bool(loop.stop_requested),
+        "stopped": loop.stop_reason is not None,
         "history": loop.history.to_dict(),
         "optimizer": optimizer,
         "loader": pack(loader_state, arrays, "loader/"),

@@ -11,7 +11,8 @@
         preprocessing.json   with your own file: features, the training split's mean and std,
                              target, task and classes (read back by load_run and predict)
         learning_curves.png  and, for 2-D data, decision_boundary.png; with
-                             train.monitor_gradients, gradient_flow.png
+                             train.monitor_gradients, gradient_flow.png (written by
+                             descentlab.viz.run_plots: train/ does not import viz/)
 
 The same config and seed give the same numbers; ``run(..., resume=True)`` continues from
 ``checkpoints/last.npz`` and ends exactly where an uninterrupted run would.
@@ -314,18 +315,17 @@ def run(
     resume: bool = False,
     progress: bool = False,
     console=None,
-    plots: bool | None = None,
     callbacks: list[Callback] = (),
 ) -> RunResult:
     """Train the experiment ``cfg`` describes; write the run directory when given.
 
     Args:
         cfg: a resolved config (:func:`descentlab.train.config.load_config`).
-        run_dir: where to write config, history, metrics, checkpoints and plots (None: nothing
-            is written and nothing is checkpointed).
+        run_dir: where to write config, history, metrics and checkpoints (None: nothing
+            is written and nothing is checkpointed). The PNG plots are written by the layer
+            above, :func:`descentlab.viz.run_plots.write_plots` (``descentlab train`` calls it).
         resume: continue from ``run_dir/checkpoints/last.npz``.
         progress: show the live progress bar.
-        plots: write PNGs (default: ``cfg["train"]["plots"]``).
         callbacks: extra callbacks, run after the ones the config asks for (a sweep's pruner).
     """
     from descentlab.train.loop import evaluate, fit
@@ -391,8 +391,6 @@ def run(
     if out is not None:
         history.to_csv(out / "history.csv")
         (out / "metrics.json").write_text(json.dumps(metrics, indent=2, allow_nan=True) + "\n")
-        if cfg["train"]["plots"] if plots is None else plots:
-            result.plots = write_plots(exp, history, out)
     return result
 
 
@@ -422,27 +420,3 @@ def _diagnose(history: History, lr: float) -> Diagnosis:
             f"Lower the learning rate by 10x{hint}, or clip gradients by norm.",
             None,
         )
-
-
-def write_plots(exp: Experiment, history: History, out: Path) -> list[Path]:
-    """learning_curves.png, decision_boundary.png (2-D inputs), gradient_flow.png (monitor)."""
-    from descentlab import viz
-
-    written = []
-    name = exp.config["name"]
-    path = out / "learning_curves.png"
-    viz.plot_history(history, path, title=name)
-    written.append(path)
-    if exp.in_shape == (2,):
-        X = np.concatenate([p[0] for p in exp.splits if p is not None])
-        y = np.concatenate([p[1] for p in exp.splits if p is not None])
-        path = out / "decision_boundary.png"
-        viz.plot_decision_boundary(exp.model, X, y, path, title=f"{name}: decision boundary")
-        written.append(path)
-    cols = [c for c in history.columns if c.startswith("grad_norm/")]
-    if cols:
-        norms = {c.split("/", 1)[1]: history.last(c) for c in cols}
-        path = out / "gradient_flow.png"
-        viz.plot_gradient_flow(norms, path, title=f"{name}: gradient norm per layer (last epoch)")
-        written.append(path)
-    return written

@@ -132,6 +132,16 @@ class History:
     def __repr__(self) -> str:
         return f"History(epochs={len(self)}, columns={self.columns})"
 
+    def _repr_svg_(self) -> str | None:
+        """The loss curves, for Jupyter (``display(history)``; ``fit`` shows them at the end)."""
+        from descentlab.train.curves_svg import loss_curves_svg
+
+        columns = {c: self[c] for c in ("train_loss", "val_loss") if c in self}
+        if not columns:
+            return None
+        epochs = [float(r.get("epoch", i + 1)) for i, r in enumerate(self.rows)]
+        return loss_curves_svg(epochs, columns)
+
 
 def _isnan(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))

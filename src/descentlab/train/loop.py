@@ -1,10 +1,9 @@
 """The training loop: ``fit`` and ``evaluate``.
 
 One step is the textbook loop (forward, loss, zero_grad, backward, step); everything else is a
-callback (:mod:`descentlab.train.callbacks`). The per-batch bookkeeping is a few float
-additions: the batch loss is read once with ``.item()``, accuracy is an argmax on the logits the
-forward pass already made, and the squared global gradient norm (for the history, the
-divergence guard and clipping) is one ``vdot`` per parameter.
+callback (:mod:`descentlab.train.hooks` documents the hooks and their logs), metrics included
+(:mod:`descentlab.train.metrics`). A callback stops training by raising
+:class:`~descentlab.train.hooks.StopTraining`.
 """
 
 from __future__ import annotations
@@ -19,13 +18,12 @@ from typing import Any
 import numpy as np
 
 from descentlab.data.loader import DataLoader
-from descentlab.train.callbacks import (
-    Callback,
-    DivergenceGuard,
-    DivergenceWarning,
-    StopTraining,
-)
+from descentlab.errors import InvalidArgument, shown
+from descentlab.train.callbacks import DivergenceGuard
 from descentlab.train.history import History
+from descentlab.train.hooks import Callback, DivergenceWarning, StopTraining
+from descentlab.train.metrics import AccuracyMetric, GradNormMetric, LossMetric, correct_count
+from descentlab.train.progress import ProgressBar, in_notebook
 
 LossFn = Callable[[Any, Any], Any]
 
@@ -36,17 +34,8 @@ def _resolve_loss(loss: LossFn | str) -> LossFn:
 
         return registry.losses.build(loss)
     if not callable(loss):
-        raise TypeError(f"Invalid loss: {loss!r} (expected a callable or a loss name)")
+        raise TypeError(f"loss: expected a callable or a loss name, got {loss!r}")
     return loss
-
-
-def _correct(out: np.ndarray, y: np.ndarray) -> int | None:
-    """Number of correct class predictions, or None when targets are not class indices."""
-    if y.dtype.kind not in "iub":
-        return None
-    if out.ndim == 2 and out.shape[1] > 1:
-        return int(np.count_nonzero(out.argmax(axis=1) == y))
-    return int(np.count_nonzero((out.reshape(y.shape) > 0) == y))
 
 
 def evaluate(model, loss: LossFn | str, data, batch_size: int = 1024) -> dict[str, float]:
@@ -77,7 +66,7 @@ def evaluate(model, loss: LossFn | str, data, batch_size: int = 1024) -> dict[st
                 out = model(xb)
                 b = len(xb)
                 total += loss_fn(out, yb).item() * b
-                c = _correct(out._data, yb._data)
+                c = correct_count(out._data, yb._data)
                 if c is None:
                     has_acc = False
                 else:
@@ -90,7 +79,24 @@ def evaluate(model, loss: LossFn | str, data, batch_size: int = 1024) -> dict[st
 
 
 class Loop:
-    """The state of a running fit, handed to every callback hook (see callbacks.py)."""
+    """A running fit, as its callbacks see it.
+
+    Attributes:
+        model, optimizer, loss_fn: what trains.
+        train_loader: the :class:`DataLoader` of the training data; ``val_data`` the
+            validation loader (or None).
+        epochs: the last epoch to run; ``epoch``: the current one (1-based);
+            ``last_completed_epoch``; ``step``: optimiser steps so far;
+            ``steps_per_epoch``.
+        named_params: ``(name, parameter)`` of every trainable parameter (``grad_params``:
+            the parameters alone).
+        callbacks: in the order their hooks run (metrics, the divergence guard, the rest,
+            then ``runs_last`` ones).
+        history: the :class:`History` so far.
+        stop_reason: why training is ending (None while it runs on); set before the
+            ``runs_last`` callbacks see the epoch a callback stopped at.
+        config: stored in checkpoints.
+    """
 
     def __init__(
         self,
@@ -101,153 +107,109 @@ class Loop:
         val_data,
         epochs: int,
         callbacks: Sequence[Callback],
-        track_grad_norm: bool,
         config: dict | None,
         compute_acc: bool = True,
     ) -> None:
-        self.model = model
-        self.loss_fn = loss_fn
-        self.optimizer = optimizer
-        self.train_loader = train_loader
-        self.val_data = val_data
-        self.epochs = epochs
-        self.callbacks = list(callbacks)
-        self.track_grad_norm = track_grad_norm
-        self.config = config
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.train_loader, self.val_data = train_loader, val_data
+        self.epochs, self.callbacks, self.config = epochs, list(callbacks), config
         self.compute_acc = compute_acc
-        self.history = History()
         self.named_params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-        self.grad_params = [p for _, p in self.named_params]
         self.steps_per_epoch = len(train_loader)
-        self.epoch = 0
-        self.step = 0
-        self.batch = 0
-        self.last_completed_epoch = 0
-        self.loss_value = math.nan
-        self.grad_sq_norm: float | None = None
-        self.logs: dict[str, float] = {}
-        self.seen = 0
-        self.loss_sum = 0.0
-        self.correct_count: int | None = 0
-        self.stop_requested = False
+        self.history = History()
+        self.epoch = self.last_completed_epoch = self.step = 0
         self.stop_reason: str | None = None
-        self.completed_cleanly = True
+
+    @property
+    def grad_params(self) -> list:
+        return [p for _, p in self.named_params]
 
     @property
     def current_lr(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
 
-    def request_stop(self, reason: str) -> None:
-        """End training after the current epoch (callbacks call this from on_epoch_end)."""
-        self.stop_requested = True
-        self.stop_reason = self.stop_reason or reason
-
-    def _hooks(self, name: str, order: Iterable[Callback] | None = None) -> list:
+    def hooks(self, name: str, callbacks: Iterable[Callback] | None = None) -> list:
+        """The bound ``name`` hooks of the callbacks that override it, in order."""
         base = getattr(Callback, name)
-        cbs = self.callbacks if order is None else order
-        return [
-            getattr(cb, name)
-            for cb in cbs
-            if getattr(type(cb), name, base) is not base or name in vars(cb)
-        ]
+        cbs = self.callbacks if callbacks is None else callbacks
+        return [getattr(cb, name) for cb in cbs if getattr(type(cb), name, base) is not base]
+
+    def call(self, name: str, logs: dict[str, Any]) -> None:
+        for hook in self.hooks(name):
+            hook(self, logs)
 
     def run(self) -> History:
+        """Train the remaining epochs; return the history."""
         first = [cb for cb in self.callbacks if not cb.runs_last]
         last = [cb for cb in self.callbacks if cb.runs_last]
-        epoch_begin = self._hooks("on_epoch_begin")
-        after_backward = self._hooks("on_after_backward")
-        batch_end = self._hooks("on_batch_end")
-        epoch_end_first = self._hooks("on_epoch_end", first)
-        epoch_end_last = self._hooks("on_epoch_end", last)
-
+        epoch_begin, after_backward = self.hooks("on_epoch_begin"), self.hooks("on_after_backward")
+        batch_end = self.hooks("on_batch_end")
+        epoch_end, epoch_end_last = (
+            self.hooks("on_epoch_end", first),
+            self.hooks("on_epoch_end", last),
+        )
         model, loss_fn, optimizer = self.model, self.loss_fn, self.optimizer
-        params, track = self.grad_params, self.track_grad_norm
-        vdot, isfinite = np.vdot, math.isfinite
+        logs: dict[str, Any] = {}
+        batch_logs: dict[str, Any] = {}
         try:
             for epoch in range(self.last_completed_epoch + 1, self.epochs + 1):
                 self.epoch = epoch
-                self.seen, self.loss_sum = 0, 0.0
-                self.correct_count = 0 if self.compute_acc else None
-                self.logs = {}
-                lr = self.current_lr
-                norm_sum, norm_max, n_steps = 0.0, 0.0, 0
+                logs = {"epoch": epoch, "lr": self.current_lr}
                 t0 = time.perf_counter()
                 if hasattr(model, "train"):
                     model.train()
-                for cb in epoch_begin:
-                    cb(self)
+                for hook in epoch_begin:
+                    hook(self, logs)
                 for batch, (xb, yb) in enumerate(self.train_loader):
-                    self.batch = batch
                     out = model(xb)
                     loss = loss_fn(out, yb)
                     optimizer.zero_grad()
                     loss.backward()
-                    lv = self.loss_value = loss.item()
-                    if track:
-                        sq = 0.0
-                        for p in params:
-                            g = p._grad
-                            if g is not None:
-                                g = g._data
-                                sq += float(vdot(g, g))
-                        self.grad_sq_norm = sq
-                        if isfinite(sq):
-                            norm = math.sqrt(sq)
-                            norm_sum += norm
-                            norm_max = max(norm_max, norm)
-                            n_steps += 1
-                    for cb in after_backward:
-                        cb(self)
+                    batch_logs = {"batch": batch, "size": len(xb), "loss": loss.item()}
+                    for hook in after_backward:
+                        hook(self, batch_logs)
                     optimizer.step()
                     self.step += 1
-                    b = len(xb)
-                    self.seen += b
-                    self.loss_sum += lv * b
-                    if self.correct_count is not None and yb is not None:
-                        c = _correct(out._data, yb._data)
-                        self.correct_count = None if c is None else self.correct_count + c
-                    for cb in batch_end:
-                        cb(self)
-                logs = self.logs
-                logs["epoch"] = epoch
-                logs["train_loss"] = self.loss_sum / self.seen
-                if self.correct_count is not None:
-                    logs["train_acc"] = self.correct_count / self.seen
+                    batch_logs["output"], batch_logs["target"] = out, yb
+                    for hook in batch_end:
+                        hook(self, batch_logs)
                 if self.val_data is not None:
                     ev = evaluate(model, loss_fn, self.val_data)
                     logs["val_loss"] = ev["loss"]
                     if self.compute_acc and not math.isnan(ev["acc"]):
                         logs["val_acc"] = ev["acc"]
-                logs["lr"] = lr
-                if n_steps:
-                    logs["grad_norm"] = norm_sum / n_steps
-                    logs["grad_norm_max"] = norm_max
                 logs["time"] = time.perf_counter() - t0
-                for cb in epoch_end_first:
-                    cb(self)
-                self.history.append(logs)
-                self.last_completed_epoch = epoch
-                for cb in epoch_end_last:
-                    cb(self)
-                if self.stop_requested:
-                    break
+                self._end_epoch(logs, epoch_end, epoch_end_last)
         except StopTraining as stop:
-            self._stopped_mid_epoch(stop)
-        if self.stop_reason and not self.history.stop_reason:
-            self.history.stop_reason = self.stop_reason
-        for cb in self._hooks("on_train_end"):
-            cb(self)
+            self._stopped(stop, batch_logs)
+        self.history.stop_reason = self.history.stop_reason or self.stop_reason
+        self.call("on_train_end", {**logs, "stop_reason": self.stop_reason})
         return self.history
 
-    def _stopped_mid_epoch(self, stop: StopTraining) -> None:
-        self.completed_cleanly = False
+    def _end_epoch(self, logs: dict[str, Any], hooks: list, last_hooks: list) -> None:
+        """Callbacks see the epoch, it joins the history, then ``runs_last`` callbacks see it;
+        a StopTraining raised by the first ones ends training after all of that."""
+        stop = None
+        try:
+            for hook in hooks:
+                hook(self, logs)
+        except StopTraining as raised:
+            stop, self.stop_reason = raised, raised.reason
+        self.history.append(logs)
+        self.last_completed_epoch = self.epoch
+        for hook in last_hooks:
+            hook(self, logs)
+        if stop is not None:
+            raise stop
+
+    def _stopped(self, stop: StopTraining, batch_logs: dict[str, Any]) -> None:
         self.stop_reason = stop.reason
         self.history.stop_reason = stop.reason
         self.history.diverged = stop.diverged
         if stop.diverged:
             # The partial epoch shows the blow-up in the curves: its loss is the bad one.
-            row = {"epoch": self.epoch, "train_loss": self.loss_value, "lr": self.current_lr}
-            self.history.append(row)
+            loss = batch_logs.get("loss", math.nan)
+            self.history.append({"epoch": self.epoch, "train_loss": loss, "lr": self.current_lr})
             warnings.warn(stop.reason, DivergenceWarning, stacklevel=3)
 
 
@@ -313,10 +275,10 @@ def fit(
         1.0
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"Invalid epochs: {epochs!r} (expected an integer >= 1)")
+        raise InvalidArgument("epochs", "an integer >= 1", shown(epochs))
     unknown = [m for m in metrics if m not in ("accuracy", "acc")]
     if unknown:
-        raise ValueError(f"Unknown metric: {unknown[0]!r} (allowed: accuracy)")
+        raise InvalidArgument("metrics", "'accuracy' or nothing", shown(unknown[0]))
     loss_fn = _resolve_loss(loss)
     if isinstance(train, DataLoader):
         loader = train
@@ -325,7 +287,7 @@ def fit(
             X, y = train
         except (TypeError, ValueError):
             raise TypeError(
-                f"Invalid train: {type(train).__name__} (expected a DataLoader or an (X, y) pair)"
+                f"train: expected a DataLoader or an (X, y) pair, got {type(train).__name__}"
             ) from None
         loader = DataLoader(
             X, y, batch_size=batch_size, shuffle=shuffle, seed=seed, drop_last=drop_last
@@ -336,11 +298,18 @@ def fit(
     callbacks = list(callbacks)
     for cb in callbacks:
         if not isinstance(cb, Callback):
-            raise TypeError(f"Invalid callback: {cb!r} (expected a descentlab Callback)")
+            raise TypeError(f"callbacks: expected descentlab Callbacks, got {cb!r}")
     if guard and not any(isinstance(cb, DivergenceGuard) for cb in callbacks):
         callbacks.insert(0, DivergenceGuard())
     # The guard looks at gradients before anything changes them (clipping).
     callbacks.sort(key=lambda cb: not isinstance(cb, DivergenceGuard))
+    if in_notebook() and not any(isinstance(cb, ProgressBar) for cb in callbacks):
+        callbacks.append(ProgressBar())
+    builtin: list[Callback] = [LossMetric()]
+    if metrics:
+        builtin.append(AccuracyMetric())
+    if track_grad_norm:
+        builtin.append(GradNormMetric())
 
     loop = Loop(
         model,
@@ -349,8 +318,7 @@ def fit(
         loader,
         val,
         epochs,
-        callbacks,
-        track_grad_norm,
+        builtin + callbacks,
         config,
         compute_acc=bool(metrics),
     )
@@ -360,14 +328,19 @@ def fit(
 
         saved = load_checkpoint(resolve_checkpoint(resume))
         saved.restore_loop(loop)
-    for hook in loop._hooks("on_train_begin"):
-        hook(loop)
+    begin = {
+        "epochs": epochs,
+        "steps_per_epoch": loop.steps_per_epoch,
+        "initial_epoch": loop.last_completed_epoch,
+    }
+    loop.call("on_train_begin", begin)
     if saved is not None:
         saved.restore_callbacks(loop)
         if saved.stopped or loop.last_completed_epoch >= epochs:
             loop.epochs = max(epochs, loop.last_completed_epoch)
-            for hook in loop._hooks("on_train_end"):
-                hook(loop)
+            loop.stop_reason = loop.history.stop_reason
+            last = dict(loop.history.rows[-1]) if len(loop.history) else {}
+            loop.call("on_train_end", {**last, "stop_reason": loop.stop_reason})
             return loop.history
     # A diverging run overflows: the divergence guard reports it in one message, so
     # NumPy's own overflow warnings would only repeat it.

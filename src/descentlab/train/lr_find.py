@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -44,12 +43,6 @@ class LRFinderResult:
     def suggestion(self) -> float | None:
         """The valley rule's lr (falls back to steepest descent)."""
         return self.valley if self.valley is not None else self.steepest
-
-    def plot(self, path: str | Path | None = None, title: str | None = None):
-        """Draw the curve and suggestions (see :func:`descentlab.viz.plot_lr_find`)."""
-        from descentlab.viz.lr_find import plot_lr_find
-
-        return plot_lr_find(self, path, title=title)
 
 
 def steepest_lr(lrs: np.ndarray, losses: np.ndarray, skip: int = 2) -> float | None:
@@ -109,7 +102,7 @@ def lr_find(
         diverge: stop when the smoothed loss exceeds ``diverge`` x its minimum.
 
     Returns:
-        :class:`LRFinderResult`; ``result.plot(path)`` draws it.
+        :class:`LRFinderResult`; ``descentlab.viz.plot_lr_find(result, path)`` draws it.
     """
     import descentlab as dl
     from descentlab.random import get_rng_state, set_rng_state

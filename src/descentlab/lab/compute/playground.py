@@ -366,13 +366,13 @@ class _Pacer(Callback):
     def __init__(self, training: Training, control: Control) -> None:
         self.training, self.control = training, control
 
-    def on_train_begin(self, loop) -> None:
+    def on_train_begin(self, loop, logs) -> None:
         self.training.loop = loop
 
-    def on_epoch_begin(self, loop) -> None:
+    def on_epoch_begin(self, loop, logs) -> None:
         self.control.checkpoint()
 
-    def on_epoch_end(self, loop) -> None:
+    def on_epoch_end(self, loop, logs) -> None:
         self.control.publish(self.training.frame)
 
 
@@ -691,7 +691,7 @@ def _code(settings: Settings, epochs: int, edits: list, model) -> str:
             "    runs_last = True",
             f"    edits = [{table}]",
             "",
-            "    def on_epoch_end(self, loop):",
+            "    def on_epoch_end(self, loop, logs):",
             "        with dl.no_grad():",
             "            for epoch, layer, i, j, value in self.edits:",
             "                if epoch == loop.epoch:",
