@@ -64,7 +64,8 @@ def layout() -> Any:
             ),
             dcc.Store(id=f"{_P}-episode", data={"states": [[0.0, 0.0]], "episode": 0}),
             dcc.Store(id=f"{_P}-tick", data=0),
-            dcc.Interval(id=f"{_P}-replay", interval=60),
+            # the replay ticks only once an episode has arrived (draw switches it on)
+            dcc.Interval(id=f"{_P}-replay", interval=60, disabled=True),
             w.readout(f"{_P}-readout"),
         ]
     )
@@ -109,7 +110,8 @@ def draw(frame) -> tuple:
         if d["returns"]
         else "press Start"
     )
-    return curve, text, {"states": d["states"], "episode": d["episode"]}
+    states = d.get("states") or [[0.0, 0.0]]
+    return curve, text, {"states": states, "episode": d["episode"]}, len(states) < 2
 
 
 # The pole is drawn 1.0 long (CartPole's half-length is 0.5). The replay runs in the browser:
@@ -155,6 +157,7 @@ def register_callbacks(app: dash.Dash) -> None:
             Output(f"{_P}-returns", "figure"),
             Output(f"{_P}-readout", "children"),
             Output(f"{_P}-episode", "data"),
+            Output(f"{_P}-replay", "disabled"),
         ],
         draw,
     )
