@@ -57,7 +57,33 @@ def _playground(page) -> None:
 
 
 # what to do on a page before its picture, so that it shows a simulation under way
-POSES = {"playground": _playground}
+def _run_to_end(prefix: str, episodes: int) -> callable:
+    """Set the episodes, press Start and wait until the server-side run has finished."""
+
+    def pose(page) -> None:
+        page.fill(f"#{prefix}-episodes", str(episodes))
+        page.press(f"#{prefix}-episodes", "Enter")
+        page.click(f"#{prefix}-start")
+        page.wait_for_function(
+            f"() => document.getElementById('{prefix}-state').innerText.includes('finished')",
+            timeout=300_000,
+        )
+        page.wait_for_timeout(800)
+
+    return pose
+
+
+def _kohonen(page) -> None:
+    page.click("#kohonen-digits-train")
+    page.wait_for_selector("#kohonen-digits .js-plotly-plot", timeout=120_000)
+
+
+POSES = {
+    "playground": _playground,
+    "q_learning": _run_to_end("q-learning", 300),
+    "policy_gradient": _run_to_end("policy-gradient", 150),
+    "kohonen": _kohonen,
+}
 # or the address of a set-up from the course (every page keeps its state in its address)
 SETUPS = {
     "landscape": "?surface=x**2+2*y**2&x=4&y=3&lr=0.1&steps=8",
