@@ -725,3 +725,48 @@ def figure_panel(slug: str) -> html.Div:
             html.Table(id=f"{slug}-table", className="lab-table"),
         ]
     )
+
+
+# ------------------------------------------------------------------ stepping through an index
+# Play/Pause over a slider whose value is a frame index (the page's own callback draws the
+# frame): the button toggles the timer; each tick moves one on and stops at the slider's max.
+_INDEX_PLAY_JS = """
+function(clicks, disabled, k, last) {
+  if (!disabled) return [true, 'Play', window.dash_clientside.no_update];
+  return [false, 'Pause', (typeof k === 'number' && k < last) ? k : 0];
+}
+"""
+_INDEX_TICK_JS = """
+function(ticks, k, last) {
+  const next = Math.min((typeof k === 'number' ? k : 0) + 1, last || 0);
+  return [next, next >= last, next >= last ? 'Play' : 'Pause'];
+}
+"""
+
+
+def register_index_player(app: Any, button_id: str, clock_id: str, slider_id: str) -> None:
+    """Wire a Play button and a ``dcc.Interval`` to step a slider from its value to its max,
+    in the browser (no request per tick): Play from the end starts again at 0."""
+    from dash import Input, Output, State
+
+    app.clientside_callback(
+        _INDEX_PLAY_JS,
+        Output(clock_id, "disabled"),
+        Output(button_id, "children"),
+        Output(slider_id, "value", allow_duplicate=True),
+        Input(button_id, "n_clicks"),
+        State(clock_id, "disabled"),
+        State(slider_id, "value"),
+        State(slider_id, "max"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        _INDEX_TICK_JS,
+        Output(slider_id, "value", allow_duplicate=True),
+        Output(clock_id, "disabled", allow_duplicate=True),
+        Output(button_id, "children", allow_duplicate=True),
+        Input(clock_id, "n_intervals"),
+        State(slider_id, "value"),
+        State(slider_id, "max"),
+        prevent_initial_call=True,
+    )

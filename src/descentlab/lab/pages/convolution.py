@@ -6,7 +6,7 @@ from typing import Any
 
 import dash
 import numpy as np
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, dcc, html
 
 from descentlab.lab import widgets as w
 from descentlab.lab.compute import convolution as compute
@@ -223,28 +223,7 @@ def register_callbacks(app: dash.Dash) -> None:
         *custom,
     )(render)
 
-    @app.callback(
-        Output(f"{_P}-clock", "disabled"),
-        Output(f"{_P}-play", "children"),
-        Input(f"{_P}-play", "n_clicks"),
-        State(f"{_P}-clock", "disabled"),
-        prevent_initial_call=True,
-    )
-    def _toggle(_clicks: Any, disabled: Any) -> tuple[bool, str]:
-        playing = bool(disabled)  # it was paused: play now
-        return (not playing), ("Pause" if playing else "Play")
-
-    @app.callback(
-        Output(f"{_P}-position", "value"),
-        Input(f"{_P}-clock", "n_intervals"),
-        State(f"{_P}-position", "value"),
-        State(f"{_P}-position", "max"),
-        prevent_initial_call=True,
-    )
-    def _advance(_n: Any, position: Any, last: Any) -> int:
-        last = last if isinstance(last, int) and last >= 0 else 0
-        here = position if isinstance(position, int) and 0 <= position <= last else 0
-        return 0 if here >= last else here + 1
+    w.register_index_player(app, f"{_P}-play", f"{_P}-clock", f"{_P}-position")
 
 
 __all__ = ["EXPLANATION", "ORDER", "PATH", "TITLE", "layout", "register_callbacks"]

@@ -160,28 +160,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Input(f"{_P}-generation", "value"),
     )(draw)
 
-    @app.callback(
-        Output(f"{_P}-clock", "disabled"),
-        Output(f"{_P}-play", "children"),
-        Input(f"{_P}-play", "n_clicks"),
-        State(f"{_P}-clock", "disabled"),
-        prevent_initial_call=True,
-    )
-    def _toggle(_clicks: Any, disabled: Any) -> tuple:
-        playing = bool(disabled)
-        return (not playing), ("Pause" if playing else "Play")
-
-    @app.callback(
-        Output(f"{_P}-generation", "value", allow_duplicate=True),
-        Input(f"{_P}-clock", "n_intervals"),
-        State(f"{_P}-generation", "value"),
-        State(f"{_P}-generation", "max"),
-        prevent_initial_call=True,
-    )
-    def _advance(_n: Any, generation: Any, last: Any) -> int:
-        last = last if isinstance(last, int) and last > 0 else 0
-        here = generation if isinstance(generation, int) and 0 <= generation < last else -1
-        return here + 1 if here + 1 <= last else 0
+    w.register_index_player(app, f"{_P}-play", f"{_P}-clock", f"{_P}-generation")
 
 
 __all__ = ["EXPLANATION", "ORDER", "PATH", "TITLE", "layout", "register_callbacks"]

@@ -200,33 +200,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )(digits)
 
-    @app.callback(
-        Output(f"{_P}-clock", "disabled"),
-        Output(f"{_P}-play", "children"),
-        Output(f"{_P}-frame", "value", allow_duplicate=True),
-        Input(f"{_P}-play", "n_clicks"),
-        State(f"{_P}-clock", "disabled"),
-        prevent_initial_call=True,
-    )
-    def _toggle(_clicks: Any, disabled: Any) -> tuple:
-        playing = bool(disabled)
-        return (not playing), ("Pause" if playing else "Play"), (0 if playing else dash.no_update)
-
-    @app.callback(
-        Output(f"{_P}-frame", "value", allow_duplicate=True),
-        Output(f"{_P}-clock", "disabled", allow_duplicate=True),
-        Output(f"{_P}-play", "children", allow_duplicate=True),
-        Input(f"{_P}-clock", "n_intervals"),
-        State(f"{_P}-frame", "value"),
-        State(f"{_P}-frame", "max"),
-        prevent_initial_call=True,
-    )
-    def _advance(_n: Any, frame: Any, last: Any) -> tuple:
-        last = last if isinstance(last, int) and last > 0 else 0
-        here = frame if isinstance(frame, int) and 0 <= frame < last else 0
-        if here + 1 >= last:
-            return last, True, "Play"
-        return here + 1, dash.no_update, dash.no_update
+    w.register_index_player(app, f"{_P}-play", f"{_P}-clock", f"{_P}-frame")
 
 
 __all__ = ["EXPLANATION", "ORDER", "PATH", "TITLE", "layout", "register_callbacks"]
