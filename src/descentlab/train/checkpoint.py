@@ -170,7 +170,7 @@ def copy_atomic(src: str | Path, dst: str | Path) -> None:
 def remove_stale_temporaries(directory: str | Path) -> list[Path]:
     """Delete the ``.tmp-*`` files that interrupted saves left in ``directory``; returns them.
 
-    Saves write ``.tmp-XXXX.npz`` (or ``.safetensors``) next to their target and rename it, so
+    Saves write ``.tmp-<random>.npz`` (or ``.safetensors``) next to their target and rename it, so
     such a file is only left behind by a process killed mid-write; call this before a run
     writes into ``directory`` again.
     """
