@@ -7,9 +7,10 @@ An op is a small class with two static methods side by side::
 
 ``ctx`` is the op instance itself: forward saves on it what backward needs, and the
 engine (tensor.py) stores on it the input tensors (``parents``), which inputs need a
-gradient (``needs_input_grad``), so backward can skip work nobody asked for, and the
-inputs' version counters when it ran (``versions``): an input changed in place since then
-whose array the op saved makes backward raise, as in PyTorch. ``dirty`` names the output
+gradient (``needs_input_grad``), so backward can skip work nobody asked for, the inputs'
+version counters when it ran (``versions``): an input changed in place since then whose
+array the op saved makes backward raise, as in PyTorch, and its place in the order of
+recording (``sequence``), by which backward orders the ops. ``dirty`` names the output
 when the output itself was saved and then changed in place. Ops see NumPy arrays only and
 never import Tensor.
 
@@ -27,7 +28,8 @@ class Op:
     """Base class of every differentiable operation (see the module docstring)."""
 
     # ``rebased_at`` is set only on an op recorded in place: the version its output reached.
-    __slots__ = ("parents", "needs_input_grad", "saved", "versions", "dirty", "rebased_at")
+    __slots__ = ("parents", "needs_input_grad", "saved", "versions", "dirty", "rebased_at",
+                 "sequence")  # fmt: skip
     name = "op"
 
     def __init__(self) -> None:
