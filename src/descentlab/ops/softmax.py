@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from descentlab.ops.base import Op
+from descentlab.ops.base import Op, row_sums
 from descentlab.ops.reduce import drop_reduced_axes, restore_reduced_axes
 from descentlab.ops.unary import stable_sigmoid, stable_softplus
 
 
 def _log_softmax(a: np.ndarray, axis: int) -> np.ndarray:
     shifted = a - a.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    e = np.exp(shifted)
+    total = row_sums(e)[:, None] if e.ndim == 2 and axis == 1 else e.sum(axis, keepdims=True)
+    shifted -= np.log(total)
+    return shifted
 
 
 class Softmax(Op):
@@ -136,7 +139,8 @@ class CrossEntropy(Op):
         d_target = None
         if ctx.needs_input_grad[1] and target.ndim == 2:
             d_target = -(1 - eps) * log_p * scale
-        return d_logits * scale, d_target
+        d_logits *= scale  # a new array either way
+        return d_logits, d_target
 
 
 class MSELoss(Op):
