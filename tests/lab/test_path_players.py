@@ -81,3 +81,17 @@ def test_scrubbing_before_any_play_seeks_on_the_server_and_play_goes_on_from_the
     assert lab.text("learning-rate-frame-label") == "step 20 of 20"
     assert _points(lab, "learning-rate-path1d", 1) == 21
     lab.wait_text("#learning-rate-play", r"^Play$")
+
+
+def test_the_batch_page_compares_by_equal_steps_from_its_address(lab):
+    lab.open("/batch-size?by=steps&steps=30&speed=100", ready="#batch-size-paths .js-plotly-plot")
+    lab.wait_text("#batch-size-frame-label", r"^step 30 of 30$")
+    assert lab.page.is_checked("#batch-size-by input[value=steps]")
+    text = lab.wait_text("#batch-size-readout", r"stochastic")
+    assert text.count("  30 steps") == 3  # every run takes the same number of updates
+    lab.page.click("#batch-size-reset")
+    lab.wait_text("#batch-size-frame-label", r"^step 0 of 30$")
+    lab.page.click("#batch-size-play")
+    lab.wait_text("#batch-size-run-state", r"^finished$")
+    traces = lab.traces("batch-size-paths")
+    assert [len(traces[i]["x"]) for i in (2, 5, 8)] == [31, 31, 31]  # all moved at every step

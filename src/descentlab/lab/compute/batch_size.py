@@ -5,7 +5,8 @@ The data: ``N`` points ``y = 2x - 1 + noise`` drawn from a seeded generator. The
 that can be drawn. The three runs share everything (start, lr, epochs, data order seed) but
 the batch size: ``N`` (batch), ``B`` (mini-batch) and ``1`` (stochastic). Each is a real
 training loop: :class:`descentlab.data.DataLoader` batches, ``F.mse_loss``, ``backward()`` and
-:class:`descentlab.optim.SGD`.
+:class:`descentlab.optim.SGD`, one update at a time (``_updates``): :func:`compare` runs
+them to the end for the page's summary, :func:`path_spec` step by step for its animation.
 """
 
 from __future__ import annotations

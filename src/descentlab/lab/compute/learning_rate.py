@@ -8,6 +8,9 @@ below 0.01, slow otherwise. On a quadratic the thresholds are exact: on ``c w²`
 ``2c``) a step multiplies ``w`` by ``1 - 2c lr``, so the run creeps for small ``lr``, lands in
 one step at ``lr = 1/2c``, zig-zags (oscillates) for ``1/2c < lr < 1/c`` and diverges beyond
 ``1/c``.
+
+:func:`compare` is the whole run at once (the page's summary); :func:`path_spec` is the same
+two runs one step at a time, for the page's animation (a server-side run).
 """
 
 from __future__ import annotations

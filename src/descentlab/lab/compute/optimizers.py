@@ -4,7 +4,8 @@ one start on one surface, and the step-size/momentum map of the ravine.
 The runs are :func:`descentlab.landscapes.descend_many` (each optimiser from
 :mod:`descentlab.optim`, all advanced together on batched Tensors); the map is
 :func:`descentlab.landscapes.momentum_map`, which runs the whole (momentum, lr) grid as one
-batched problem.
+batched problem. :func:`path_spec` gives the race one step at a time (the page's animation,
+a server-side run) from the same steps that :func:`race` consumes.
 
 Momentum comes in two forms. The course's (004 §3.3) is a moving average,
 ``v <- b*v + (1-b)*g; w <- w - lr*v`` with ``v`` starting at 0: that is
