@@ -184,6 +184,8 @@ class Conv2d(Op):
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, *, stride, padding, dilation):
+        if x.shape[2] == 1 and weight.shape[2] == 1 and padding[0] == 0:
+            return _forward_line(ctx, x, weight, bias, stride[1], padding[1], dilation[1])
         if stride == (1, 1):
             return _forward_rows(ctx, x, weight, bias, padding, dilation)
         n, c = x.shape[:2]
@@ -216,6 +218,8 @@ class Conv2d(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.saved[0] == "line":
+            return _backward_line(ctx, grad)
         if ctx.saved[0] == "rows":
             return _backward_rows(ctx, grad)
         x_shape, xp, weight, per_image, stride, padding, dilation, kept = ctx.saved
@@ -256,6 +260,103 @@ def _bias_grad(grad: np.ndarray, need) -> tuple:
     # Over the batch first, then each channel's pixels: 3-6x faster than one sum over
     # axes (0, 2, 3), which NumPy walks with a strided inner loop.
     return (grad.sum(axis=0).reshape(grad.shape[1], -1).sum(axis=1),)
+
+
+def _line_geometry(width: int, kernel: int, stride: int, padding: int, dilation: int):
+    """(Wp, OW, Wg): padded width, output width, and grid columns per image (Wp <= s*Wg)."""
+    wp = width + 2 * padding
+    return wp, (wp - dilation * (kernel - 1) - 1) // stride + 1, -(-wp // stride)
+
+
+def line_windows(flat: np.ndarray, kernel: int, stride: int, dilation: int, images: slice,
+                 span: int) -> np.ndarray:  # fmt: skip
+    """The window matrix of a 1-D convolution over images laid end to end, a copy.
+
+    ``flat`` (C, N*span + extra) holds each padded signal in ``span = s*Wg`` positions, so
+    output column u of the grid (image u // Wg, column u % Wg) reads offset j at
+    ``j*d + s*u``: row (c, j) is one strided run over all the images of ``images``, and the
+    copy moves runs of M*Wg numbers rather than OW. Columns u % Wg >= OW are junk (dropped
+    forward, multiplied by zero gradients backward). Returns (C*K, M*Wg).
+    MNIST-1D's three convolutions, forward and backward on one core: 1.37 ms with the
+    strided window view, 0.78 ms with this layout (PyTorch: 1.30).
+    """
+    c = flat.shape[0]
+    s_c, s_t = flat.strides
+    m, wg = images.stop - images.start, span // stride
+    start = flat[:, images.start * span :]
+    shape, strides = (c, kernel, m * wg), (s_c, dilation * s_t, stride * s_t)
+    return as_strided(start, shape, strides, writeable=False).reshape(c * kernel, m * wg)
+
+
+def _forward_line(ctx, x, weight, bias, stride, padding, dilation) -> np.ndarray:
+    """1-D forward (H = 1): one product (O, C*K) @ (C*K, M*Wg) per chunk of images."""
+    n, c, _, width = x.shape
+    o, _, _, kw = weight.shape
+    wp, ow, wg = _line_geometry(width, kw, stride, padding, dilation)
+    span = stride * wg
+    flat = np.zeros((c, n * span + dilation * (kw - 1)), dtype=x.dtype)
+    flat[:, : n * span].reshape(c, n, span)[:, :, padding : padding + width] = x[:, :, 0].transpose(
+        1, 0, 2
+    )
+    w2 = weight.reshape(o, -1)
+    out = np.empty((n, o, 1, ow), dtype=np.result_type(x, weight))
+    chunks = _chunks(n, w2.shape[1] * wg * x.itemsize)
+    kept = []
+
+    def forward_chunk(chunk: slice) -> None:
+        cols = line_windows(flat, kw, stride, dilation, chunk, span)
+        if len(chunks) == 1:
+            kept.append(cols)
+        grid = (w2 @ cols).reshape(o, -1, wg)[:, :, :ow].transpose(1, 0, 2)
+        target = out[chunk, :, 0]
+        if bias is not None:
+            np.add(grid, bias[:, None], out=target)
+        else:
+            target[...] = grid
+
+    _map(forward_chunk, chunks)
+    ctx.saved = ("line", x.shape, flat, weight, stride, padding, dilation, kept)
+    return out
+
+
+def _backward_line(ctx, grad):
+    """1-D backward with the output gradient widened to the grid, (O, N*Wg).
+
+    Weight gradient: (C*K, M*Wg) @ (M*Wg, O) per chunk, transposed. Input gradient: the
+    blocks W2^T @ g are added back run by run (one strided add per kernel offset) into a
+    buffer of the chunk's own images: valid columns never read past their image's span.
+    """
+    _, x_shape, flat, weight, stride, padding, dilation, kept = ctx.saved
+    need = ctx.needs_input_grad
+    n, o, _, ow = grad.shape
+    c, width = x_shape[1], x_shape[3]
+    kw = weight.shape[3]
+    _, _, wg = _line_geometry(width, kw, stride, padding, dilation)
+    span = stride * wg
+    w2 = weight.reshape(o, -1)
+    widened = np.zeros((o, n, wg), dtype=grad.dtype)
+    widened[:, :, :ow] = grad[:, :, 0].transpose(1, 0, 2)
+    widened = widened.reshape(o, n * wg)
+    grad_x = np.empty(x_shape, dtype=grad.dtype) if need[0] else None
+
+    def backward_chunk(chunk: slice) -> np.ndarray | None:
+        m = chunk.stop - chunk.start
+        g = widened[:, chunk.start * wg : chunk.stop * wg]
+        if grad_x is not None:
+            blocks = (w2.T @ g).reshape(c, kw, m * wg)
+            local = np.zeros((c, m * span + dilation * (kw - 1)), dtype=grad.dtype)
+            for j in range(kw):
+                local[:, j * dilation : j * dilation + stride * m * wg : stride] += blocks[:, j]
+            images = local[:, : m * span].reshape(c, m, span)[:, :, padding : padding + width]
+            grad_x[chunk, :, 0] = images.transpose(1, 0, 2)
+        if not need[1]:
+            return None
+        cols = kept[0] if kept else line_windows(flat, kw, stride, dilation, chunk, span)
+        return (cols @ g.T).T
+
+    partial = _map(backward_chunk, _chunks(n, w2.shape[1] * wg * grad.itemsize))
+    grad_w = sum(partial[1:], partial[0]).reshape(weight.shape) if need[1] else None
+    return (grad_x, grad_w, *_bias_grad(grad, need))
 
 
 def _forward_rows(ctx, x, weight, bias, padding, dilation) -> np.ndarray:
