@@ -144,7 +144,7 @@ def test_bounds_on_runs_per_session_and_in_the_process():
 def test_idle_runs_are_stopped_and_then_forgotten():
     m = RunManager(idle_seconds=0.2, frame_interval=0.001)
     try:
-        # slow enough that the playing run cannot use up its 100,000 steps first
+        # a unit of 1 ms: the playing run cannot use up its 100,000 steps before it is idle
         m.start(A, "playing", counter(work=lambda: time.sleep(0.001)))
         m.start(A, "paused", counter(), playing=False)
         runs = [m._runs[(A, "playing")], m._runs[(A, "paused")]]
