@@ -29,7 +29,8 @@ EXPLANATION = (
     "active, and an initialisation scaled to the layer's width (He for ReLU, Xavier for tanh) "
     "keeps each factor close to 1, so every layer receives a usable gradient. Every "
     "activation of the registry is offered: compare GELU, ELU or SiLU with the three classics, "
-    "or `linear`, whose deep network is still one linear map. The bars are the norm of dL/dW for each layer after one backward pass on a batch of spirals."
+    "or `linear`, whose deep network is still one linear map. The bars are the norm of "
+    "dL/dW for each layer after one backward pass on a batch of spirals."
 )
 
 
