@@ -300,6 +300,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("landscape-y", "value"),
         Output("landscape-lr", "value"),
         Output("landscape-poll", "interval", allow_duplicate=True),
+        Output("landscape-seen", "data", allow_duplicate=True),
         Input("landscape-surface", "value"),
         Input("landscape-x", "value"),
         Input("landscape-y", "value"),
@@ -324,7 +325,7 @@ def register_callbacks(app: dash.Dash) -> None:
             elif trigger == "landscape-graph":
                 point = _click_point(click)
                 if point is None:
-                    return (keep,) * 10
+                    return (keep,) * 11
                 x, y = compute.check_start(point)
                 new_x, new_y, new_lr = x, y, keep
             else:
@@ -333,13 +334,14 @@ def register_callbacks(app: dash.Dash) -> None:
             tol = compute.check_tol(tol)
             sid = check_session_id(session)
             if trigger != "landscape-step":
-                # a new start (or the page opening): the run of the old one stops
+                # a new start (or the page opening): the run of the old one stops, and a new
+                # seen mark calls the poll again, so that Dash drops a poll answer in flight
+                MANAGER.stop(sid, RUN)
                 steps = _steps(state) if trigger is None else 0
                 view = compute.surface_view(surface, [x, y])
                 state = compute.start_state(surface, [x, y])
                 if steps:
                     state = compute.step_state(state, lr, steps, tol=tol)
-                MANAGER.stop(sid, RUN)
                 return (
                     figure(view, state, lr),
                     losses_figure(state),
@@ -351,6 +353,7 @@ def register_callbacks(app: dash.Dash) -> None:
                     new_y,
                     new_lr,
                     POLL_SLOW_MS,
+                    f"new:{new_session_id()}",
                 )
             frame = MANAGER.frame(sid, RUN)
             body = MANAGER.body(sid, RUN)
@@ -359,13 +362,13 @@ def register_callbacks(app: dash.Dash) -> None:
                 if frame.state == "paused":
                     MANAGER.edit(sid, RUN, lambda: body.retune(lr, tol))
                 MANAGER.step(sid, RUN)
-                return (*(keep,) * 4, "", "Run", keep, keep, keep, POLL_FAST_MS)
+                return (*(keep,) * 4, "", "Run", keep, keep, keep, POLL_FAST_MS, keep)
             state = compute.step_state(_state_of(frame, state), lr, 1, tol=tol)
             MANAGER.stop(sid, RUN)  # a run that ended: the page's store goes on from here
             out = (patch(state, lr), losses_patch(state), state, readout(state, lr, tol), "")
-            return (*out, "Run", keep, keep, keep, keep)
+            return (*out, "Run", keep, keep, keep, keep, keep)
         except ValueError as exc:
-            return (*(keep,) * 4, str(exc), keep, keep, keep, keep, keep)
+            return (*(keep,) * 4, str(exc), *(keep,) * 6)
 
     @app.callback(
         Output("landscape-run", "children"),
@@ -417,11 +420,11 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("landscape-seen", "data"),
         Output("landscape-poll", "interval"),
         Input("landscape-poll", "n_intervals"),
+        Input("landscape-seen", "data"),
         State("landscape-session", "data"),
-        State("landscape-seen", "data"),
         prevent_initial_call=True,
     )
-    def poll(_tick, session, seen):
+    def poll(_tick, seen, session):
         """Draw the run's latest frame: path, point, arrow, loss per step and readout."""
         keep = dash.no_update
         try:
