@@ -144,7 +144,8 @@ def test_bounds_on_runs_per_session_and_in_the_process():
 def test_idle_runs_are_stopped_and_then_forgotten():
     m = RunManager(idle_seconds=0.2, frame_interval=0.001)
     try:
-        m.start(A, "playing", counter())
+        # a unit of 1 ms: the playing run cannot use up its 100,000 steps before it is idle
+        m.start(A, "playing", counter(work=lambda: time.sleep(0.001)))
         m.start(A, "paused", counter(), playing=False)
         runs = [m._runs[(A, "playing")], m._runs[(A, "paused")]]
         for run in runs:  # nobody reads them: both threads end on their own
@@ -235,3 +236,21 @@ def test_working_body_and_a_per_run_frame_interval(manager):
     assert frame.data == 5 and frame.seq == 2
     with pytest.raises(RunError, match="The frame interval must be a number of seconds"):
         manager.start(A, "job", job, frame_interval=0)
+
+
+def test_wait_paces_a_playing_run_and_returns_at_once_on_pause(manager):
+    def body(control: Control) -> str:
+        while True:
+            control.checkpoint()
+            control.publish(lambda: {"count": control.step})
+            control.wait(LONG)  # a pace far longer than any wait below
+
+    manager.start(A, "paced", body)
+    frame = manager.wait(A, "paced", lambda f: f.data == {"count": 1}, LONG)
+    assert frame.step == 1  # the frame was built before the pause, not after it
+    manager.pause(A, "paced")
+    frame = manager.wait(A, "paced", lambda f: not f.working, 5.0)
+    assert frame.state == "paused" and not frame.working and frame.step == 1
+    manager.step(A, "paced")
+    frame = manager.wait(A, "paced", lambda f: f.step == 2 and not f.working, 5.0)
+    assert frame.data == {"count": 2}

@@ -251,3 +251,33 @@ def test_engine_dtype_is_untouched():
     before = dl.get_default_dtype()
     L.descend(L.get_surface("bowl"), (1.0, 1.0), steps=3, lr=0.1)
     assert dl.get_default_dtype() == before
+
+
+def test_descent_and_race_steps_are_the_runs_one_lazy_step_at_a_time():
+    surface = L.get_surface("himmelblau")
+    calls = []
+
+    def counted(x, y):
+        calls.append(1)
+        return surface(x, y)
+
+    steps = L.descent_steps(counted, surface.start, "adam", 80, limit=1e6, lr=0.1)
+    first = [next(steps) for _ in range(3)]
+    assert len(calls) == 3  # each visit is computed only when asked for
+    rest = list(steps)
+    one = L.descend(surface, surface.start, "adam", 80, limit=1e6, lr=0.1)
+    np.testing.assert_array_equal([v[0] for v in first + rest], one.path)
+    np.testing.assert_array_equal([v[1] for v in first + rest], one.losses)
+    np.testing.assert_array_equal([v[2] for v in first + rest], one.grads)
+    options = {"adam": {"lr": 0.1}, "fast sgd": {"optimizer": "sgd", "lr": 0.05}}
+    race = list(L.race_steps(surface, surface.start, options, 80, limit=1e6))
+    many = L.descend_many(surface, surface.start, options, 80, limit=1e6)
+    assert len(race) == 81
+    for label in options:
+        visits = [step[label] for step in race if label in step]
+        np.testing.assert_array_equal([v[0] for v in visits], many[label].path)
+    # the diverging run drops out of the steps and never comes back
+    gone = min(i for i, step in enumerate(race) if "fast sgd" not in step)
+    assert all("fast sgd" not in step for step in race[gone:])
+    with pytest.raises(ValueError, match="Invalid start"):
+        L.descent_steps(surface, (float("nan"), 0.0))  # checked at the call, not at next()

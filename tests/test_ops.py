@@ -210,6 +210,11 @@ def test_the_catalogue_covers_every_op():
         ((3, 2, 8, 7), (2, 2, 2, 3), {"padding": (2, 1), "dilation": (1, 2)}),
         ((1, 1, 6, 6), (2, 1, 5, 5), {"padding": 2, "stride": (1, 2)}),
         ((5, 2, 7, 7), (3, 2, 3, 3), {}),
+        # signals (H = 1): the 1-D layout, images end to end
+        ((4, 3, 1, 11), (2, 3, 1, 3), {"stride": (1, 2), "padding": (0, 1)}),
+        ((3, 2, 1, 12), (3, 2, 1, 3), {"stride": (1, 3), "dilation": (1, 2), "padding": (0, 2)}),
+        ((2, 1, 1, 9), (2, 1, 1, 4), {}),
+        ((3, 2, 1, 8), (2, 2, 1, 5), {"padding": (0, 2), "dilation": (1, 2)}),
     ],
 )
 def test_both_conv_layouts_match_torch(

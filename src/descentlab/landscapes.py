@@ -15,7 +15,7 @@ grid at once (to draw contours). ``SURFACES`` holds the 2-D surfaces by name, ``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,12 +35,14 @@ __all__ = [
     "classify_run",
     "descend",
     "descend_many",
+    "descent_steps",
     "evaluate_grid",
     "evaluate_curve",
     "get_loss_1d",
     "get_surface",
     "make_optimizer",
     "momentum_map",
+    "race_steps",
     "ravine",
     "value_and_grad",
 ]
@@ -412,6 +414,58 @@ class Trajectory:
         return len(self.losses) - 1
 
 
+#: One point of a descent: the coordinates, the loss there and its gradient.
+Visit = tuple[list[float], float, list[float]]
+
+
+def descent_steps(
+    fn: Callable[..., Tensor],
+    start: Sequence[float] | float,
+    optimizer: str | Callable[[list[Tensor]], Any] = "sgd",
+    steps: int = 100,
+    *,
+    limit: float = 1e8,
+    **options: Any,
+) -> Iterator[Visit]:
+    """The points of :func:`descend` one at a time, as it computes them.
+
+    Yields ``(coords, loss, grad)`` for the start and then after each of the ``steps``
+    optimiser steps (so ``steps + 1`` visits), each step computed only when the next visit is
+    asked for: a consumer that stops early does no more work. A point whose loss or
+    coordinate leaves range (see :func:`descend`) is not yielded and ends the run. The
+    arguments are checked at the call, before the first visit.
+    """
+    steps = _check_count(steps, "steps", 0, MAX_STEPS)
+    point = np.atleast_1d(np.asarray(start, dtype=DTYPE))
+    if point.ndim != 1 or not np.all(np.isfinite(point)):
+        raise ValueError(f"Invalid start: {start!r} (expected finite coordinates)")
+    # shape (1,) rather than 0-d: every optimiser handles 1-element arrays, and the loss
+    # is summed back to a scalar below
+    params = [_as_tensor([float(v)], requires_grad=True) for v in point]
+    if callable(optimizer) and not isinstance(optimizer, str):
+        opt = optimizer(params)
+    else:
+        opt = make_optimizer(optimizer, params, **options)
+    return _visits(fn, params, opt, steps, limit)
+
+
+def _visits(fn: Callable[..., Tensor], params: list[Tensor], opt: Any, steps: int, limit: float):
+    for i in range(steps + 1):
+        with np.errstate(over="ignore", invalid="ignore"):
+            opt.zero_grad()
+            loss = fn(*params).sum()
+            value = loss.item()
+            coords = [p.item() for p in params]
+            if not np.isfinite(value) or abs(value) > limit or max(map(abs, coords)) > limit:
+                return
+            loss.backward()
+            grad = [float(p.grad[0]) for p in params]
+        yield coords, value, grad
+        if i < steps:
+            with np.errstate(over="ignore", invalid="ignore"):
+                opt.step()
+
+
 def descend(
     fn: Callable[..., Tensor],
     start: Sequence[float] | float,
@@ -435,44 +489,76 @@ def descend(
             absolute value or is not finite.
 
     Each step is ``zero_grad(); loss = fn(*params); loss.backward(); step()``, exactly a
-    training loop. Returns a :class:`Trajectory` with float64 arrays.
+    training loop (:func:`descent_steps` gives the same points one at a time). Returns a
+    :class:`Trajectory` with float64 arrays.
     """
-    steps = _check_count(steps, "steps", 0, MAX_STEPS)
-    point = np.atleast_1d(np.asarray(start, dtype=DTYPE))
-    if point.ndim != 1 or not np.all(np.isfinite(point)):
-        raise ValueError(f"Invalid start: {start!r} (expected finite coordinates)")
-    # shape (1,) rather than 0-d: every optimiser handles 1-element arrays, and the loss
-    # is summed back to a scalar below
-    params = [_as_tensor([float(v)], requires_grad=True) for v in point]
-    if callable(optimizer) and not isinstance(optimizer, str):
-        opt = optimizer(params)
-    else:
-        opt = make_optimizer(optimizer, params, **options)
-    path, losses, grads = [], [], []
-    diverged = False
-    with np.errstate(over="ignore", invalid="ignore"):
-        for i in range(steps + 1):
-            opt.zero_grad()
-            loss = fn(*params).sum()
-            value = loss.item()
-            coords = [p.item() for p in params]
-            if not np.isfinite(value) or abs(value) > limit or max(map(abs, coords)) > limit:
-                diverged = True
-                break
-            loss.backward()
-            path.append(coords)
-            losses.append(value)
-            grads.append([float(p.grad[0]) for p in params])
-            if i < steps:
-                opt.step()
-    if not path:  # the start itself is out of range
+    visits = list(descent_steps(fn, start, optimizer, steps, limit=limit, **options))
+    if visits:
+        path, losses, grads = (list(column) for column in zip(*visits))
+    else:  # the start itself is out of range
+        point = np.atleast_1d(np.asarray(start, dtype=DTYPE))
         path, losses, grads = [list(point)], [float("nan")], [[float("nan")] * len(point)]
     return Trajectory(
         path=np.array(path, dtype=DTYPE),
         losses=np.array(losses, dtype=DTYPE),
         grads=np.array(grads, dtype=DTYPE),
-        diverged=diverged,
+        diverged=len(visits) < int(steps) + 1,
     )
+
+
+def race_steps(
+    fn: Callable[..., Tensor],
+    start: Sequence[float],
+    optimizers: Mapping[str, Mapping[str, Any]],
+    steps: int = 100,
+    *,
+    limit: float = 1e8,
+) -> Iterator[dict[str, Visit]]:
+    """The visits of :func:`descend_many` one step at a time: ``{label: (coords, loss,
+    grad)}`` for every run still in range, the start first, then after each of the ``steps``
+    steps (computed only when asked for). A run that leaves range drops out of the dicts;
+    the race ends once every run has (or after ``steps``). Checked at the call."""
+    steps = _check_count(steps, "steps", 0, MAX_STEPS)
+    point = np.asarray(start, dtype=DTYPE)
+    if point.ndim != 1 or not np.all(np.isfinite(point)):
+        raise ValueError(f"Invalid start: {start!r} (expected finite coordinates)")
+    labels = list(optimizers)
+    k = len(labels)
+    coords = [_as_tensor(np.full(k, v), requires_grad=True) for v in point]
+    views = [[_row(c._data[i : i + 1]) for c in coords] for i in range(k)]
+    opts = []
+    for label, row in zip(labels, views):
+        options = dict(optimizers[label])
+        name = options.pop("optimizer", label)
+        opts.append(make_optimizer(name, row, **options))
+    return _race(fn, labels, coords, views, opts, steps, limit)
+
+
+def _race(fn, labels, coords, views, opts, steps: int, limit: float):
+    live = np.ones(len(labels), dtype=bool)
+    for t in range(steps + 1 if labels else 0):
+        with np.errstate(over="ignore", invalid="ignore"):
+            for c in coords:
+                c.grad = None
+            values = fn(*coords)
+            v = values.detach().numpy()
+            here = np.stack([c._data for c in coords], axis=1)
+            ok = np.isfinite(v) & (np.abs(v) <= limit) & np.all(np.abs(here) <= limit, axis=1)
+            live &= ok
+            if not live.any():
+                return
+            values.sum().backward()
+            g = np.stack([c._grad._data for c in coords], axis=1)
+        yield {
+            labels[i]: (here[i].tolist(), float(v[i]), g[i].tolist()) for i in np.flatnonzero(live)
+        }
+        if t == steps:
+            return
+        with np.errstate(over="ignore", invalid="ignore"):
+            for i in np.flatnonzero(live):
+                for j, view in enumerate(views[i]):
+                    view.grad = coords[j].grad[i : i + 1]
+                opts[i].step()
 
 
 def descend_many(
@@ -496,59 +582,23 @@ def descend_many(
 
     The K runs are the K entries of batched Tensors of shape (K,): one forward and one
     backward per step give every run's gradient (the runs do not interact, ``fn`` being
-    elementwise), then each optimiser steps its own entry. The numbers are those of K
-    separate :func:`descend` calls.
+    elementwise), then each optimiser steps its own entry (:func:`race_steps` gives the same
+    visits one step at a time). The numbers are those of K separate :func:`descend` calls.
     """
-    steps = _check_count(steps, "steps", 0, MAX_STEPS)
+    visits: dict[str, list[Visit]] = {label: [] for label in optimizers}
+    for step in race_steps(fn, start, optimizers, steps, limit=limit):
+        for label, visit in step.items():
+            visits[label].append(visit)
     point = np.asarray(start, dtype=DTYPE)
-    if point.ndim != 1 or not np.all(np.isfinite(point)):
-        raise ValueError(f"Invalid start: {start!r} (expected finite coordinates)")
-    labels = list(optimizers)
-    k, d = len(labels), point.size
-    if k == 0:
-        return {}
-    coords = [_as_tensor(np.full(k, v), requires_grad=True) for v in point]
-    views = [[_row(c._data[i : i + 1]) for c in coords] for i in range(k)]
-    opts = []
-    for label, row in zip(labels, views):
-        options = dict(optimizers[label])
-        name = options.pop("optimizer", label)
-        opts.append(make_optimizer(name, row, **options))
-    live = np.ones(k, dtype=bool)
-    path = np.full((steps + 1, k, d), np.nan)
-    losses = np.full((steps + 1, k), np.nan)
-    grads = np.full((steps + 1, k, d), np.nan)
-    length = np.zeros(k, dtype=int)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(steps + 1):
-            for c in coords:
-                c.grad = None
-            values = fn(*coords)
-            v = values.detach().numpy()
-            here = np.stack([c._data for c in coords], axis=1)
-            ok = np.isfinite(v) & (np.abs(v) <= limit) & np.all(np.abs(here) <= limit, axis=1)
-            live &= ok
-            if not live.any():
-                break
-            values.sum().backward()
-            g = np.stack([c._grad._data for c in coords], axis=1)
-            path[t, live], losses[t, live], grads[t, live] = here[live], v[live], g[live]
-            length[live] = t + 1
-            if t == steps:
-                break
-            for i in np.flatnonzero(live):
-                for j, view in enumerate(views[i]):
-                    view.grad = coords[j].grad[i : i + 1]
-                opts[i].step()
     runs = {}
-    for i, label in enumerate(labels):
-        n = max(int(length[i]), 1)
-        run_path = path[:n, i] if length[i] else point[None, :]
+    for label, seen in visits.items():
+        if seen:
+            path, losses, grads = (np.array(column, dtype=DTYPE) for column in zip(*seen))
+        else:
+            nan = np.full((1, point.size), np.nan)
+            path, losses, grads = point[None, :].copy(), np.full(1, np.nan), nan
         runs[label] = Trajectory(
-            path=run_path.copy(),
-            losses=losses[:n, i].copy(),
-            grads=grads[:n, i].copy(),
-            diverged=bool(length[i] < steps + 1),
+            path=path, losses=losses, grads=grads, diverged=len(seen) < int(steps) + 1
         )
     return runs
 

@@ -182,11 +182,13 @@ def test_unknown_path_shows_a_message(lab):
 
 
 def test_ten_users_at_once_each_keep_their_own_state(lab_server):
-    """Ten threads step ten different runs through the real server, interleaved; each must
-    get exactly what its own run computes alone (the state lives in the request)."""
+    """Ten threads step ten different runs through the real server, interleaved, each in its
+    own session; each must get exactly what its own run computes alone (with no run on the
+    server, Step goes on from the state in the request)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from descentlab.lab.compute import landscape
+    from descentlab.lab.runs import new_session_id
 
     surfaces = ["bowl", "ravine", "rosenbrock", "himmelblau", "beale"] * 2
     users = [
@@ -198,6 +200,7 @@ def test_ten_users_at_once_each_keep_their_own_state(lab_server):
 
     def session(user):
         state, lr = user
+        sid = new_session_id()
         for _ in range(8):
             response = dash_call(
                 lab_server.url,
@@ -210,12 +213,12 @@ def test_ten_users_at_once_each_keep_their_own_state(lab_server):
                     "landscape-reset.n_clicks": 0,
                     "landscape-graph.clickData": None,
                     "landscape-step.n_clicks": 1,
-                    "landscape-timer.n_intervals": 0,
                 },
                 {
                     "landscape-state.data": state,
                     "landscape-lr.value": lr,
                     "landscape-tol.value": 1e-8,
+                    "landscape-session.data": sid,
                 },
                 changed="landscape-step.n_clicks",
             )

@@ -42,15 +42,45 @@ def test_landscape_click_places_the_start_and_steps_go_downhill(lab):
     )  # lr 0.1, x²+y²
 
 
-def test_landscape_run_animates_and_a_bad_learning_rate_says_so(lab):
-    lab.open("/landscape", ready="#landscape-graph .js-plotly-plot")
+def test_landscape_run_animates_on_the_server_pauses_steps_and_a_bad_lr_says_so(lab):
+    lab.open("/landscape?speed=5", ready="#landscape-graph .js-plotly-plot")
     lab.wait_for_traces("landscape-graph")
     lab.page.click("#landscape-run")
     lab.wait_for(lambda: _step_count(lab.text("landscape-readout")) >= 3)
+    assert lab.text("landscape-run-state") == "playing"
     lab.page.click("#landscape-run")  # pause
+    lab.wait_text("#landscape-run-state", r"^paused$")
     lab.wait_for(lambda: lab.page.inner_text("#landscape-run") == "Run")
+    paused = _step_count(lab.text("landscape-readout"))
+    lab.page.wait_for_timeout(1500)  # over seven steps' time at 5 steps/s: nothing moves
+    assert _step_count(lab.text("landscape-readout")) == paused
+    assert len(lab.traces("landscape-graph")[2]["x"]) == paused + 1
+    assert len(lab.traces("landscape-losses")[0]["y"]) == paused + 1  # the loss per step
+    lab.page.click("#landscape-step")  # Step goes on from the run's state
+    lab.wait_for(lambda: _step_count(lab.text("landscape-readout")) == paused + 1)
+    lab.wait_for(lambda: len(lab.traces("landscape-graph")[2]["x"]) == paused + 2)
     lab.page.fill("#landscape-lr", "-1")
     lab.page.press("#landscape-lr", "Enter")
     lab.page.click("#landscape-step")
     message = lab.wait_for(lambda: lab.text("landscape-error"))
     assert message == "The learning rate must be a number from 1e-06 to 10 (received -1)."
+
+
+def test_landscape_run_stops_at_the_visible_tolerance(lab):
+    lab.open("/landscape?tol=0.01&speed=100", ready="#landscape-graph .js-plotly-plot")
+    lab.wait_for_traces("landscape-graph")
+    lab.page.click("#landscape-run")
+    text = lab.wait_text("#landscape-readout", r"converged")
+    assert "below the tolerance 0.01" in text
+    lab.wait_text("#landscape-run-state", r"^finished$")
+    lab.wait_for(lambda: lab.page.inner_text("#landscape-run") == "Run")
+    text = lab.text("landscape-readout")
+    steps = _step_count(text)
+    gx, gy = _numbers(text, "gradient ∇f")
+    assert (gx * gx + gy * gy) ** 0.5 < 0.01  # stopped at the first step below tol
+    assert len(lab.traces("landscape-losses")[0]["y"]) == steps + 1
+    # a click elsewhere stops the run and starts again from the new point
+    lab.click_at("landscape-graph", 1.5, -1.0)
+    lab.wait_for(lambda: _step_count(lab.text("landscape-readout")) == 0)
+    lab.page.click("#landscape-step")
+    lab.wait_for(lambda: _step_count(lab.text("landscape-readout")) == 1)

@@ -18,6 +18,7 @@ The body is ``body(control) -> str | None`` and is written as an ordinary loop::
             control.checkpoint()          # waits while paused; ends the run when told to
             w -= 0.1 * 2 * w              # one unit of work
             control.publish(lambda: {"w": w, "step": control.step})
+            control.wait(0.05)            # an animation's pace (returns at once when paused)
         return "finished after 100 steps"
 
 - :meth:`Control.checkpoint` comes before each unit of work: it blocks while the run is paused
@@ -26,6 +27,8 @@ The body is ``body(control) -> str | None`` and is written as an ordinary loop::
 - :meth:`Control.publish` offers a frame. Passing a function makes the frame lazy: it is only
   built when one is due (at most one per ``frame_interval``), and the latest offer is always
   built before the run parks or ends, so a paused or finished run shows its exact state.
+- :meth:`Control.wait` paces an animation: it builds the latest frame and sleeps while the
+  run plays on, returning at once on Pause, Step or a stop.
 - The body's return value (a sentence, or None) becomes the finished frame's ``message``; an
   exception makes the run ``"failed"`` with a sentence naming it (and is logged).
 
@@ -166,6 +169,12 @@ class Control:
         """
         self._run.offer(data, force)
 
+    def wait(self, seconds: float) -> None:
+        """The pace of an animation: build the latest offered frame, then sleep up to
+        ``seconds`` while the run plays on, returning at once when it is paused, stepped,
+        stopped or replaced (so Pause and Step never wait for the pace)."""
+        self._run.rest(seconds)
+
 
 class _Run:
     """One run: its thread, its state and its latest frame, guarded by one condition."""
@@ -234,6 +243,16 @@ class _Run:
             now = time.monotonic()
             if force or now - self.last_frame_at >= self.frame_interval:
                 self._flush()
+
+    def rest(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        with self.cond:
+            self._flush()
+            while self.state == "playing" and self.cancel_reason is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.cond.wait(timeout=left)
 
     # -------------------------------------------------------------- under self.cond only
     def _flush(self) -> None:

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from descentlab.ops.base import Op
 
@@ -128,10 +128,45 @@ def _widen(grad: np.ndarray, width: int, channels_first: bool) -> np.ndarray:
     return widened
 
 
+def padded_rows(x: np.ndarray, padding) -> np.ndarray:
+    """x (N, C, H, W) zero-padded and laid out as rows end to end, (N, C, (Hp + 1) * Wp).
+
+    One spare zero row at the end lets every kernel offset read a full run (see
+    :func:`row_windows`); the padding is written straight into this buffer (one copy).
+    """
+    n, c, h, w = x.shape
+    ph, pw = padding
+    hp, wp = h + 2 * ph, w + 2 * pw
+    flat = np.zeros((n, c, (hp + 1) * wp), dtype=x.dtype)
+    flat[:, :, : hp * wp].reshape(n, c, hp, wp)[:, :, ph : ph + h, pw : pw + w] = x
+    return flat
+
+
+def row_windows(flat: np.ndarray, kernel, dilation, width: int, out_rows: int) -> np.ndarray:
+    """The window matrix of a stride-1 convolution in row layout, (M, C*KH*KW, OH*Wp), a copy.
+
+    Output pixel (r, s) of an image is computed at column r*Wp + s of a grid as wide as the
+    padded input; kernel offset (i, j) then reads the contiguous run that starts at
+    i*dh*Wp + j*dw of the image's rows, so row (c, i, j) of the matrix is one run of
+    ``flat`` and the copy moves runs of OH*Wp numbers, not of OW. Columns s >= OW hold
+    values that straddle two rows: the forward pass drops them, backward multiplies them by
+    zeros. LeNet's conv2: 0.17 ms for this copy against 0.50 ms from the window view.
+    """
+    m, c, _ = flat.shape
+    (kh, kw), (dh, dw) = kernel, dilation
+    s_m, s_c, s_t = flat.strides
+    shape = (m, c, kh, kw, out_rows * width)
+    view = as_strided(flat, shape, (s_m, s_c, dh * width * s_t, dw * s_t, s_t), writeable=False)
+    return view.reshape(m, c * kh * kw, out_rows * width)
+
+
 class Conv2d(Op):
     """x (N, C, H, W), weight (O, C, KH, KW), bias (O,) -> (N, O, OH, OW).
 
-    Two layouts of the window matrix, chosen by output size:
+    Stride 1 (most convolutions) uses the row layout (:func:`row_windows`): one product per
+    image, (O, C*KH*KW) @ (C*KH*KW, OH*Wp), on a grid as wide as the padded input, whose
+    extra columns are dropped. Other strides gather the windows from a strided view, in
+    one of two layouts chosen by output size:
 
     - per image, (N, C*KH*KW, OH*OW): the product with the (O, C*KH*KW) weight matrix
       lands directly in the contiguous (N, O, OH*OW) output, one product per image;
@@ -139,16 +174,20 @@ class Conv2d(Op):
       small copy back to NCHW; faster when images are small (below PER_IMAGE_MIN_PIXELS
       output pixels), because the per-image products would be too small to use both cores.
 
-    The batch goes through in chunks (see CHUNK_BYTES), on two threads where there are two
-    cores. Outputs and input gradients are always NCHW-contiguous, which keeps elementwise
-    ops and pooling downstream on NumPy's fast path. For stride 1 the input gradient is
-    summed as contiguous runs (:func:`_add_runs`); otherwise by one slice-add per offset.
+    The batch goes through in chunks (see CHUNK_BYTES). Outputs and input gradients are
+    always NCHW-contiguous, which keeps elementwise ops and pooling downstream on NumPy's
+    fast path. For stride 1 the input gradient is summed as contiguous runs
+    (:func:`_add_runs`); otherwise by one slice-add per offset.
     """
 
     name = "conv2d"
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, *, stride, padding, dilation):
+        if x.shape[2] == 1 and weight.shape[2] == 1 and padding[0] == 0:
+            return _forward_line(ctx, x, weight, bias, stride[1], padding[1], dilation[1])
+        if stride == (1, 1):
+            return _forward_rows(ctx, x, weight, bias, padding, dilation)
         n, c = x.shape[:2]
         o, _, kh, kw = weight.shape
         xp = pad_hw(x, padding)
@@ -179,6 +218,10 @@ class Conv2d(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.saved[0] == "line":
+            return _backward_line(ctx, grad)
+        if ctx.saved[0] == "rows":
+            return _backward_rows(ctx, grad)
         x_shape, xp, weight, per_image, stride, padding, dilation, kept = ctx.saved
         need = ctx.needs_input_grad
         kernel = weight.shape[2:]
@@ -205,12 +248,177 @@ class Conv2d(Op):
 
         partial = _map(backward_chunk, _chunks(len(grad), _chunk_bytes(win, xp)))
         grad_w = sum(partial[1:], partial[0]).reshape(weight.shape) if need[1] else None
-        if len(need) == 2:
-            return grad_x, grad_w
-        # Over the batch first, then each channel's pixels: 3-6x faster than one sum over
-        # axes (0, 2, 3), which NumPy walks with a strided inner loop.
-        grad_b = grad.sum(axis=0).reshape(o, -1).sum(axis=1) if need[2] else None
-        return grad_x, grad_w, grad_b
+        return (grad_x, grad_w, *_bias_grad(grad, need))
+
+
+def _bias_grad(grad: np.ndarray, need) -> tuple:
+    """() without a bias, else (the bias gradient (O,) or None)."""
+    if len(need) == 2:
+        return ()
+    if not need[2]:
+        return (None,)
+    # Over the batch first, then each channel's pixels: 3-6x faster than one sum over
+    # axes (0, 2, 3), which NumPy walks with a strided inner loop.
+    return (grad.sum(axis=0).reshape(grad.shape[1], -1).sum(axis=1),)
+
+
+def _line_geometry(width: int, kernel: int, stride: int, padding: int, dilation: int):
+    """(Wp, OW, Wg): padded width, output width, and grid columns per image (Wp <= s*Wg)."""
+    wp = width + 2 * padding
+    return wp, (wp - dilation * (kernel - 1) - 1) // stride + 1, -(-wp // stride)
+
+
+def line_windows(flat: np.ndarray, kernel: int, stride: int, dilation: int, images: slice,
+                 span: int) -> np.ndarray:  # fmt: skip
+    """The window matrix of a 1-D convolution over images laid end to end, a copy.
+
+    ``flat`` (C, N*span + extra) holds each padded signal in ``span = s*Wg`` positions, so
+    output column u of the grid (image u // Wg, column u % Wg) reads offset j at
+    ``j*d + s*u``: row (c, j) is one strided run over all the images of ``images``, and the
+    copy moves runs of M*Wg numbers rather than OW. Columns u % Wg >= OW are junk (dropped
+    forward, multiplied by zero gradients backward). Returns (C*K, M*Wg).
+    MNIST-1D's three convolutions, forward and backward on one core: 1.37 ms with the
+    strided window view, 0.78 ms with this layout (PyTorch: 1.30).
+    """
+    c = flat.shape[0]
+    s_c, s_t = flat.strides
+    m, wg = images.stop - images.start, span // stride
+    start = flat[:, images.start * span :]
+    shape, strides = (c, kernel, m * wg), (s_c, dilation * s_t, stride * s_t)
+    return as_strided(start, shape, strides, writeable=False).reshape(c * kernel, m * wg)
+
+
+def _forward_line(ctx, x, weight, bias, stride, padding, dilation) -> np.ndarray:
+    """1-D forward (H = 1): one product (O, C*K) @ (C*K, M*Wg) per chunk of images."""
+    n, c, _, width = x.shape
+    o, _, _, kw = weight.shape
+    wp, ow, wg = _line_geometry(width, kw, stride, padding, dilation)
+    span = stride * wg
+    flat = np.zeros((c, n * span + dilation * (kw - 1)), dtype=x.dtype)
+    flat[:, : n * span].reshape(c, n, span)[:, :, padding : padding + width] = x[:, :, 0].transpose(
+        1, 0, 2
+    )
+    w2 = weight.reshape(o, -1)
+    out = np.empty((n, o, 1, ow), dtype=np.result_type(x, weight))
+    chunks = _chunks(n, w2.shape[1] * wg * x.itemsize)
+    kept = []
+
+    def forward_chunk(chunk: slice) -> None:
+        cols = line_windows(flat, kw, stride, dilation, chunk, span)
+        if len(chunks) == 1:
+            kept.append(cols)
+        grid = (w2 @ cols).reshape(o, -1, wg)[:, :, :ow].transpose(1, 0, 2)
+        target = out[chunk, :, 0]
+        if bias is not None:
+            np.add(grid, bias[:, None], out=target)
+        else:
+            target[...] = grid
+
+    _map(forward_chunk, chunks)
+    ctx.saved = ("line", x.shape, flat, weight, stride, padding, dilation, kept)
+    return out
+
+
+def _backward_line(ctx, grad):
+    """1-D backward with the output gradient widened to the grid, (O, N*Wg).
+
+    Weight gradient: (C*K, M*Wg) @ (M*Wg, O) per chunk, transposed. Input gradient: the
+    blocks W2^T @ g are added back run by run (one strided add per kernel offset) into a
+    buffer of the chunk's own images: valid columns never read past their image's span.
+    """
+    _, x_shape, flat, weight, stride, padding, dilation, kept = ctx.saved
+    need = ctx.needs_input_grad
+    n, o, _, ow = grad.shape
+    c, width = x_shape[1], x_shape[3]
+    kw = weight.shape[3]
+    _, _, wg = _line_geometry(width, kw, stride, padding, dilation)
+    span = stride * wg
+    w2 = weight.reshape(o, -1)
+    widened = np.zeros((o, n, wg), dtype=grad.dtype)
+    widened[:, :, :ow] = grad[:, :, 0].transpose(1, 0, 2)
+    widened = widened.reshape(o, n * wg)
+    grad_x = np.empty(x_shape, dtype=grad.dtype) if need[0] else None
+
+    def backward_chunk(chunk: slice) -> np.ndarray | None:
+        m = chunk.stop - chunk.start
+        g = widened[:, chunk.start * wg : chunk.stop * wg]
+        if grad_x is not None:
+            blocks = (w2.T @ g).reshape(c, kw, m * wg)
+            local = np.zeros((c, m * span + dilation * (kw - 1)), dtype=grad.dtype)
+            for j in range(kw):
+                local[:, j * dilation : j * dilation + stride * m * wg : stride] += blocks[:, j]
+            images = local[:, : m * span].reshape(c, m, span)[:, :, padding : padding + width]
+            grad_x[chunk, :, 0] = images.transpose(1, 0, 2)
+        if not need[1]:
+            return None
+        cols = kept[0] if kept else line_windows(flat, kw, stride, dilation, chunk, span)
+        return (cols @ g.T).T
+
+    partial = _map(backward_chunk, _chunks(n, w2.shape[1] * wg * grad.itemsize))
+    grad_w = sum(partial[1:], partial[0]).reshape(weight.shape) if need[1] else None
+    return (grad_x, grad_w, *_bias_grad(grad, need))
+
+
+def _forward_rows(ctx, x, weight, bias, padding, dilation) -> np.ndarray:
+    """Stride-1 forward in row layout: per image, W2 @ row_windows, its first OW columns."""
+    n = x.shape[0]
+    o, _, kh, kw = weight.shape
+    (dh, dw), (ph, pw) = dilation, padding
+    hp, wp = x.shape[2] + 2 * ph, x.shape[3] + 2 * pw
+    oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
+    flat = padded_rows(x, padding)
+    w2 = weight.reshape(o, -1)
+    out = np.empty((n, o, oh, ow), dtype=np.result_type(x, weight))
+    chunks = _chunks(n, w2.shape[1] * oh * wp * x.itemsize)
+    kept = []  # the window matrix, when the batch is one chunk
+
+    def forward_chunk(chunk: slice) -> None:
+        cols = row_windows(flat[chunk], (kh, kw), dilation, wp, oh)
+        if len(chunks) == 1:
+            kept.append(cols)
+        wide = np.matmul(w2, cols).reshape(-1, o, oh, wp)[..., :ow]
+        if bias is not None:
+            np.add(wide, bias[:, None, None], out=out[chunk])
+        else:
+            out[chunk] = wide
+
+    _map(forward_chunk, chunks)
+    ctx.saved = ("rows", x.shape, flat, weight, padding, dilation, kept)
+    return out
+
+
+def _backward_rows(ctx, grad):
+    """Stride-1 backward in row layout, with the output gradient widened to Wp columns.
+
+    Input gradient: W2^T @ g per image, summed onto the image as runs (:func:`_add_runs`).
+    Weight gradient: sum over images of row_windows @ g^T, transposed; the widened columns
+    of g are zeros, so the straddling columns of the window matrix add nothing.
+    """
+    _, x_shape, flat, weight, padding, dilation, kept = ctx.saved
+    need = ctx.needs_input_grad
+    n, o, oh, ow = grad.shape
+    kernel = weight.shape[2:]
+    (ph, pw), c = padding, x_shape[1]
+    hp, wp = x_shape[2] + 2 * ph, x_shape[3] + 2 * pw
+    w2 = weight.reshape(o, -1)
+    widened = _widen(grad, wp, channels_first=False).reshape(n, o, oh * wp)
+    grad_x = np.empty(x_shape, dtype=grad.dtype) if need[0] else None
+
+    def backward_chunk(chunk: slice) -> np.ndarray | None:
+        g = widened[chunk]
+        if grad_x is not None:
+            blocks = np.matmul(w2.T, g).reshape(len(g), c, *kernel, oh * wp)
+            grad_x[chunk] = crop_hw(_add_runs(blocks, hp, wp, dilation), padding)
+        if not need[1]:
+            return None
+        cols = kept[0] if kept else row_windows(flat[chunk], kernel, dilation, wp, oh)
+        # (CKK, T) @ (T, O) per image, transposed: about 1.7x faster than (O, T) @ (T, CKK)
+        # for LeNet's conv2 (0.70 against 1.19 ms on one core).
+        return np.matmul(cols, g.transpose(0, 2, 1)).sum(axis=0).T
+
+    partial = _map(backward_chunk, _chunks(n, w2.shape[1] * oh * wp * grad.itemsize))
+    grad_w = sum(partial[1:], partial[0]).reshape(weight.shape) if need[1] else None
+    return (grad_x, grad_w, *_bias_grad(grad, need))
 
 
 def _chunk_bytes(win: np.ndarray, xp: np.ndarray) -> int:

@@ -7,6 +7,8 @@ The page keeps its state in the browser (a ``dcc.Store``) as plain data::
      "status": "" | "converged" | "diverged" | "left the view" | "step limit"}
 
 and every function here takes that state and returns a new one, so two users never share it.
+The page's **Run** is :class:`Descent`, a run body of :mod:`descentlab.lab.runs`: the server
+takes one :func:`step_state` step per checkpoint, at a pace, until the state has a status.
 Each step is one ``descentlab.optim.SGD`` step on the surface's Tensor code. The surface is a
 registered name or a formula (:mod:`descentlab.lab.compute.surfaces`); the view is the
 surface's window widened to hold the start (:func:`view_window`), so a start such as 004's
@@ -15,6 +17,7 @@ surface's window widened to hold the start (:func:`view_window`), so a start suc
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -22,6 +25,7 @@ import numpy as np
 from descentlab import landscapes
 from descentlab.lab.compute import bounds
 from descentlab.lab.compute.surfaces import check_surface, fit_window
+from descentlab.lab.runs import Control
 
 GRID = 100  # contour resolution per axis
 MAX_PATH = 1000  # steps kept per run, then the page asks for a reset
@@ -147,20 +151,20 @@ def step_state(state: Any, lr: Any, steps: Any = 1, tol: Any = 1e-8) -> dict[str
             status = "step limit"
             break
         run = landscapes.descend(surface, path[-1], "sgd", chunk, limit=1e12, lr=lr)
-        norms = np.hypot(run.grads[1:, 0], run.grads[1:, 1])
-        hit = np.flatnonzero(norms < tol)
+        xs, ys = run.path[1:, 0], run.path[1:, 1]
+        away = ~((x0 - w <= xs) & (xs <= x1 + w) & (y0 - h <= ys) & (ys <= y1 + h))
+        near = np.hypot(run.grads[1:, 0], run.grads[1:, 1]) < tol
+        # the first point that ends the run, so that chunks give what single steps give
+        hit = np.flatnonzero(away | near)
         keep = int(hit[0]) + 2 if hit.size else len(run.losses)
         path += run.path[1:keep].tolist()
         losses += run.losses[1:keep].tolist()
         grads += run.grads[1:keep].tolist()
         steps -= keep - 1
-        x, y = path[-1]
-        if run.diverged:
+        if hit.size:
+            status = "left the view" if away[hit[0]] else "converged"
+        elif run.diverged:
             status = "diverged"
-        elif not (x0 - w <= x <= x1 + w and y0 - h <= y <= y1 + h):
-            status = "left the view"
-        elif float(np.hypot(*grads[-1])) < tol:
-            status = "converged"
         elif len(path) > MAX_PATH:
             status = "step limit"
     return {
@@ -193,3 +197,39 @@ def arrow(state: dict[str, Any], lr: float) -> dict[str, float] | None:
         "y1": y - length * gy / norm,
         "norm": norm,
     }
+
+
+_TOKENS = itertools.count(1)  # tells one run's frames from another's (not per-user state)
+
+
+class Descent:
+    """The page's Run as a server-side run body: from a checked ``state``, one
+    :func:`step_state` step (``SGD(lr)``) per checkpoint, ``delay`` seconds apart, until the
+    state has a status (converged below ``tol``, diverged, left the view, step limit).
+
+    Its frames are ``{"state", "lr", "tol", "run"}``. :meth:`retune` changes ``lr`` and
+    ``tol`` through ``MANAGER.edit`` while the run is parked.
+    """
+
+    def __init__(self, state: Any, lr: Any, tol: Any, delay: float = 0.05) -> None:
+        self.state = _check_state(state)[1]
+        self.lr = check_lr(lr)
+        self.tol = check_tol(tol)
+        self.delay = float(delay)
+        self.token = f"{next(_TOKENS)}"
+
+    def frame(self) -> dict[str, Any]:
+        return {"state": self.state, "lr": self.lr, "tol": self.tol, "run": self.token}
+
+    def retune(self, lr: Any, tol: Any) -> dict[str, Any]:
+        self.lr, self.tol = check_lr(lr), check_tol(tol)
+        return self.frame()
+
+    def __call__(self, control: Control) -> str:
+        control.publish(self.frame, force=True)
+        while not self.state["status"]:
+            control.checkpoint()
+            self.state = step_state(self.state, self.lr, 1, tol=self.tol)
+            control.publish(self.frame)
+            control.wait(self.delay)
+        return ""  # the state's status says why it stopped

@@ -8,17 +8,22 @@ below 0.01, slow otherwise. On a quadratic the thresholds are exact: on ``c w²`
 ``2c``) a step multiplies ``w`` by ``1 - 2c lr``, so the run creeps for small ``lr``, lands in
 one step at ``lr = 1/2c``, zig-zags (oscillates) for ``1/2c < lr < 1/c`` and diverges beyond
 ``1/c``.
+
+:func:`compare` is the whole run at once (the page's summary); :func:`path_spec` is the same
+two runs one step at a time, for the page's animation (a server-side run).
 """
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from descentlab import landscapes
-from descentlab.lab.compute import bounds
+from descentlab.lab.compute import bounds, paths
 from descentlab.lab.compute.numerical_gradient import check_loss
 from descentlab.lab.compute.surfaces import check_surface
 
@@ -28,6 +33,7 @@ W0_LIMIT = 1000.0
 GRID = 80
 CONVERGED = 0.01  # 004 §4.1: a final loss below this is "CONVERGED"
 DIVERGED = 1e10  # and above this (or NaN) "DIVERGED"
+LIMIT = 1e6  # a run stops (diverged) once |loss| or a coordinate passes this
 
 
 def course_number(value: float) -> str:
@@ -75,7 +81,7 @@ def course_verdict(losses: np.ndarray, min_value: float | None, engine: str) -> 
 
 
 def _run(fn: Any, start: Any, lr: float, steps: int, min_value: float | None) -> dict[str, Any]:
-    run = landscapes.descend(fn, start, "sgd", steps, limit=1e6, lr=lr)
+    run = landscapes.descend(fn, start, "sgd", steps, limit=LIMIT, lr=lr)
     verdict = landscapes.classify_run(run, min_value)
     return {
         "min_value": min_value,
@@ -85,6 +91,34 @@ def _run(fn: Any, start: Any, lr: float, steps: int, min_value: float | None) ->
         "verdict": verdict.label,
         "reason": verdict.reason,
     }
+
+
+def _checked(loss_name: Any, surface_name: Any, lr: Any, steps: Any, w0: Any) -> tuple:
+    loss = check_loss(loss_name)
+    surface = check_surface(surface_name)
+    lr = bounds.number(lr, "The learning rate", LR_LOW, LR_HIGH)
+    steps = bounds.number(steps, "The number of steps", STEPS_LOW, STEPS_HIGH, integer=True)
+    start = loss.start if w0 is None else bounds.number(w0, "w0", -W0_LIMIT, W0_LIMIT)
+    return loss, surface, lr, steps, start
+
+
+def path_spec(
+    loss_name: Any, surface_name: Any, lr: Any, steps: Any, w0: Any = None
+) -> paths.PathSpec:
+    """The animation of :func:`compare`'s two runs, one step at a time: records of
+    ``[(w, L(w)), (x, y, f(x, y))]`` (:mod:`descentlab.lab.compute.paths`) from the same
+    :func:`descentlab.landscapes.descent_steps` that :func:`compare`'s ``descend`` consumes.
+    ``meta["floors"]`` holds each run's known minimum (None: unknown)."""
+    loss, surface, lr, steps, start = _checked(loss_name, surface_name, lr, steps, w0)
+
+    def records() -> Iterator[paths.Record]:
+        one = landscapes.descent_steps(loss, [start], "sgd", steps, limit=LIMIT, lr=lr)
+        two = landscapes.descent_steps(surface, surface.start, "sgd", steps, limit=LIMIT, lr=lr)
+        for a, b in paths.lockstep([one, two]):
+            yield [None if a is None else (a[0][0], a[1]), None if b is None else (*b[0], b[1])]
+
+    key = json.dumps([loss.name, surface.name, lr, steps, start])
+    return paths.PathSpec(key, 2, records, steps, {"floors": [loss.min_value, surface.min_value]})
 
 
 def _fit_1d(window: tuple[float, float], path: np.ndarray) -> tuple[float, float]:
@@ -108,11 +142,7 @@ def compare(
     ``z``), plus names and windows; the 1-D run also has the course's verdict (``course``,
     ``course_reason``) and its final loss as the course prints it (``final``).
     """
-    loss = check_loss(loss_name)
-    surface = check_surface(surface_name)
-    lr = bounds.number(lr, "The learning rate", LR_LOW, LR_HIGH)
-    steps = bounds.number(steps, "The number of steps", STEPS_LOW, STEPS_HIGH, integer=True)
-    start = loss.start if w0 is None else bounds.number(w0, "w0", -W0_LIMIT, W0_LIMIT)
+    loss, surface, lr, steps, start = _checked(loss_name, surface_name, lr, steps, w0)
     xs, ys, z = landscapes.evaluate_grid(surface, GRID)
     one = _run(loss, [start], lr, steps, loss.min_value)
     window = _fit_1d(loss.window, one["path"][:, 0])

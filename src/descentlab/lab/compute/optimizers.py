@@ -4,7 +4,8 @@ one start on one surface, and the step-size/momentum map of the ravine.
 The runs are :func:`descentlab.landscapes.descend_many` (each optimiser from
 :mod:`descentlab.optim`, all advanced together on batched Tensors); the map is
 :func:`descentlab.landscapes.momentum_map`, which runs the whole (momentum, lr) grid as one
-batched problem.
+batched problem. :func:`path_spec` gives the race one step at a time (the page's animation,
+a server-side run) from the same steps that :func:`race` consumes.
 
 Momentum comes in two forms. The course's (004 §3.3) is a moving average,
 ``v <- b*v + (1-b)*g; w <- w - lr*v`` with ``v`` starting at 0: that is
@@ -16,12 +17,14 @@ behind plain SGD (0.386138 against 0.002656).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from descentlab import landscapes, registry
-from descentlab.lab.compute import bounds
+from descentlab.lab.compute import bounds, paths
 from descentlab.lab.compute.landscape import check_start
 from descentlab.lab.compute.surfaces import check_surface
 
@@ -30,6 +33,7 @@ FORMS = {
     "average": "moving average (the course: v ← βv + (1−β)g, v₀ = 0)",
     "heavy": "heavy ball (PyTorch: v ← βv + g)",
 }
+LIMIT = 1e6  # a run stops (diverged) once |f| or a coordinate passes this
 CONVERGED = 1e-6  # a run has arrived once f - f_min <= CONVERGED * (f(start) - f_min)
 
 # the hyper-parameters a user may set, per optimiser: key -> (label, low, high)
@@ -176,6 +180,34 @@ def _moving_average(lr: float, beta: float) -> Any:
     return build
 
 
+def _race_setup(surface_name: Any, start: Any, steps: Any, settings: Any, form: Any) -> dict:
+    """The checked race: surface, start, steps, form, settings, the batched optimisers'
+    options and the course's moving-average momentum (a factory, or None)."""
+    surface = check_surface(surface_name)
+    x, y = check_start(start)
+    steps = bounds.number(steps, "The number of steps", STEPS_LOW, STEPS_HIGH, integer=True)
+    form = bounds.choice(form, "The momentum form", FORMS)
+    settings = check_settings(settings)
+    average = "momentum" in settings and form == "average"
+    batched = {
+        name: _options(name, values)
+        for name, values in settings.items()
+        if not (name == "momentum" and average)
+    }
+    factory = None
+    if average:
+        factory = _moving_average(settings["momentum"]["lr"], settings["momentum"]["momentum"])
+    return {
+        "surface": surface,
+        "start": (x, y),
+        "steps": steps,
+        "form": form,
+        "settings": settings,
+        "batched": batched,
+        "factory": factory,
+    }
+
+
 def race(
     surface_name: Any, start: Any, steps: Any, settings: Any, form: Any = "average"
 ) -> dict[str, Any]:
@@ -187,23 +219,17 @@ def race(
     ``arrived_at`` is the first step with ``f - f_min <= 1e-6 (f(start) - f_min)`` (None if
     never).
     """
-    surface = check_surface(surface_name)
-    x, y = check_start(start)
-    steps = bounds.number(steps, "The number of steps", STEPS_LOW, STEPS_HIGH, integer=True)
-    form = bounds.choice(form, "The momentum form", FORMS)
-    settings = check_settings(settings)
-    batched = {
-        name: _options(name, values)
-        for name, values in settings.items()
-        if not (name == "momentum" and form == "average")
-    }
-    trajectories = landscapes.descend_many(surface, (x, y), batched, steps, limit=1e6)
-    if "momentum" in settings and form == "average":
-        values = settings["momentum"]
-        factory = _moving_average(values["lr"], values["momentum"])
-        trajectories["momentum"] = landscapes.descend(surface, (x, y), factory, steps, limit=1e6)
+    race = _race_setup(surface_name, start, steps, settings, form)
+    surface, steps = race["surface"], race["steps"]
+    trajectories = landscapes.descend_many(
+        surface, race["start"], race["batched"], steps, limit=LIMIT
+    )
+    if race["factory"] is not None:
+        trajectories["momentum"] = landscapes.descend(
+            surface, race["start"], race["factory"], steps, limit=LIMIT
+        )
     runs = {}
-    for name in settings:
+    for name in race["settings"]:
         run = trajectories[name]
         arrived = None
         if surface.min_value is not None and not run.diverged:
@@ -220,10 +246,39 @@ def race(
     return {
         "runs": runs,
         "surface": surface.name,
-        "start": [x, y],
+        "start": list(race["start"]),
         "steps": steps,
-        "form": form,
+        "form": race["form"],
     }
+
+
+def path_spec(
+    surface_name: Any, start: Any, steps: Any, settings: Any, form: Any = "average"
+) -> paths.PathSpec:
+    """The animation of :func:`race`, one step at a time: records of one ``(x, y, f)`` per
+    optimiser in ``settings`` (:mod:`descentlab.lab.compute.paths`), from the same
+    :func:`descentlab.landscapes.race_steps` and ``descent_steps`` that :func:`race`'s
+    ``descend_many`` and ``descend`` consume. ``meta``: ``names`` (the optimisers, in order)
+    and ``floor`` (the surface's minimum, None when unknown)."""
+    race = _race_setup(surface_name, start, steps, settings, form)
+    surface, xy, steps = race["surface"], race["start"], race["steps"]
+    names = list(race["settings"])
+
+    def records() -> Iterator[paths.Record]:
+        many = landscapes.race_steps(surface, xy, race["batched"], steps, limit=LIMIT)
+        alone = iter(())
+        if race["factory"] is not None:
+            alone = landscapes.descent_steps(surface, xy, race["factory"], steps, limit=LIMIT)
+        for together, average in paths.lockstep([many, alone]):
+            visits = dict(together or {})
+            if average is not None:
+                visits["momentum"] = average
+            found = [visits.get(name) for name in names]
+            yield [None if v is None else (*v[0], v[1]) for v in found]
+
+    key = json.dumps([surface.name, xy, steps, race["form"], race["settings"]])
+    meta = {"names": names, "floor": surface.min_value}
+    return paths.PathSpec(key, len(names), records, steps, meta)
 
 
 def momentum_note(result: dict[str, Any], settings: dict[str, dict[str, float]]) -> str:

@@ -18,15 +18,17 @@ from dataclasses import dataclass
 import numpy as np
 
 import descentlab as dl
+from descentlab import registry
 from descentlab.lab.compute import bounds
 from descentlab.lab.compute.seeding import seeded
 
 __all__ = ["ACTIVATIONS", "INITS", "MAX_DEPTH", "MAX_WIDTH", "LayerGradients", "layer_gradients"]
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
+#: every activation of the registry, so the page offers what a config or the CLI accepts
+ACTIVATIONS = tuple(registry.activations.names())
 INITS = {
     "default": "PyTorch's default for Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in))",
-    "xavier": "Xavier (Glorot) normal, with the activation's gain",
+    "xavier": "Xavier (Glorot) normal, with the activation's gain (1 where torch has none)",
     "he": "He (Kaiming) normal, fan_in, for ReLU",
     "small": "normal with standard deviation 0.01",
     "large": "normal with standard deviation 1",
@@ -58,6 +60,16 @@ def _check_int(name: str, value: object, lo: int, hi: int) -> int:
     return bounds.number(value, name, lo, hi, integer=True)
 
 
+def _gain(activation: str) -> float:
+    """torch's recommended gain, or 1 for the activations it gives none (gelu, elu...)."""
+    from descentlab import nn
+
+    try:
+        return nn.init.calculate_gain(activation)
+    except ValueError:
+        return 1.0
+
+
 def _initialise(model, activation: str, init: str) -> None:
     from descentlab import nn
 
@@ -67,7 +79,7 @@ def _initialise(model, activation: str, init: str) -> None:
         if not isinstance(module, nn.Linear):
             continue
         if init == "xavier":
-            nn.init.xavier_normal_(module.weight, gain=nn.init.calculate_gain(activation))
+            nn.init.xavier_normal_(module.weight, gain=_gain(activation))
         elif init == "he":
             nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
         else:
@@ -86,7 +98,7 @@ def layer_gradients(
 
     Args:
         depth: hidden layers, 1..30.
-        activation: ``sigmoid``, ``tanh`` or ``relu``.
+        activation: a name of :data:`ACTIVATIONS` (the registry's activations).
         init: a key of :data:`INITS`.
         width: neurons per hidden layer, 2..64.
         seed: seeds the weights and the data.

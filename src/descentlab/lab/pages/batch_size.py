@@ -9,6 +9,7 @@ from dash import Input, Output, Patch, dcc, html
 
 from descentlab.lab import widgets as w
 from descentlab.lab.compute import batch_size as compute
+from descentlab.lab.path_runs import column, path_player, register_path_player
 
 ORDER = 5
 PATH = "/batch-size"
@@ -28,7 +29,10 @@ full-data loss against epochs. Every step is a real training step: descentlab's 
 
 **Compare by equal steps** gives every run the same number of updates instead: then the batch
 run has seen a hundred times more data than the stochastic one, and the question becomes
-which gradient is worth more per step. **Play** replays the three runs together.
+which gradient is worth more per step. **Play** runs the three again on the server, step by
+step at the chosen speed: by epochs a step is one example seen, so the batch run moves once
+per pass while the stochastic one moves at every step; by steps, every run moves at every
+step. **Step** takes one; the slider shows any step already taken.
 """
 
 RUN_NAMES = ("batch", "mini-batch", "stochastic")
@@ -43,6 +47,7 @@ ADDRESS = (
     w.Field("steps", "batch-size-steps"),
     w.Field("lr", "batch-size-lr"),
     w.Field("seed", "batch-size-seed"),
+    w.Field("speed", "batch-size-speed"),
 )
 
 
@@ -94,7 +99,7 @@ def layout() -> Any:
                 className="lab-controls",
             ),
             html.Div(id="batch-size-error"),
-            w.player("batch-size"),
+            path_player("batch-size", speed=50),
             w.graph("batch-size-paths", height=360),
             w.graph("batch-size-losses", height=300),
             w.readout("batch-size-readout"),
@@ -185,33 +190,57 @@ def readout(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+PATH_TRACES = (2, 5, 8)  # the path of each panel in paths_figure
+
+
+def draw_frame(data: dict[str, Any]) -> tuple[Patch, Patch]:
+    """One frame of the three runs (:class:`~descentlab.lab.compute.paths.PathRun`): each path
+    and its loss curve (against epochs or steps) up to the shown step."""
+    paths, losses = Patch(), Patch()
+    by_steps = data["meta"]["by"] == "steps"
+    for i, trace in enumerate(PATH_TRACES):
+        paths["data"][trace]["x"] = column(data, i, 0)
+        paths["data"][trace]["y"] = column(data, i, 1)
+        mse = column(data, i, 2)
+        losses["data"][i]["x"] = list(range(len(mse))) if by_steps else column(data, i, 3)
+        losses["data"][i]["y"] = mse
+    return paths, losses
+
+
 def register_callbacks(app: dash.Dash) -> None:
     w.link_slider(app, "batch-size-batch", 1, compute.N)
     w.link_slider(app, "batch-size-epochs", 1, compute.EPOCHS_HIGH)
-    w.register_player(app, "batch-size")
+    inputs = [
+        Input(f"batch-size-{name}", "value")
+        for name in ("batch", "epochs", "lr", "seed", "by", "steps")
+    ]
+    register_path_player(
+        app,
+        "batch-size",
+        "batch-size",
+        inputs,
+        compute.path_spec,
+        [
+            Output(f"batch-size-{graph}", "figure", allow_duplicate=True)
+            for graph in ("paths", "losses")
+        ],
+        draw_frame,
+    )
 
     @app.callback(
         Output("batch-size-paths", "figure"),
         Output("batch-size-losses", "figure"),
         Output("batch-size-readout", "children"),
         Output("batch-size-batch-label", "children"),
-        Output("batch-size-frames", "data"),
-        Output("batch-size-frame", "max"),
-        Output("batch-size-frame", "value"),
         Output("batch-size-error", "children"),
-        Input("batch-size-batch", "value"),
-        Input("batch-size-epochs", "value"),
-        Input("batch-size-lr", "value"),
-        Input("batch-size-seed", "value"),
-        Input("batch-size-by", "value"),
-        Input("batch-size-steps", "value"),
+        *inputs,
     )
     def update(batch, epochs, lr, seed, by, steps):
         keep = dash.no_update
         try:
             result = compute.compare(batch, epochs, lr, seed, by, steps)
         except ValueError as exc:
-            return (keep,) * 7 + (str(exc),)
+            return (keep,) * 4 + (str(exc),)
         figure = paths_figure(result)
         if dash.ctx.triggered_id == "batch-size-batch":
             # only the mini-batch run changed: send its path and title, not three contours
@@ -219,33 +248,10 @@ def register_callbacks(app: dash.Dash) -> None:
             patched["data"][MINI_PATH_TRACE] = figure["data"][MINI_PATH_TRACE]
             patched["layout"]["annotations"][1] = figure["layout"]["annotations"][1]
             figure = patched
-        losses = losses_figure(result)
-        runs = result["runs"]
-        frames = w.frames(
-            [
-                (
-                    "batch-size-paths",
-                    [2, 5, 8],
-                    [r["path"][:, 0] for r in runs],
-                    [r["path"][:, 1] for r in runs],
-                ),
-                (
-                    "batch-size-losses",
-                    [0, 1, 2],
-                    [t["x"] for t in losses["data"]],
-                    [t["y"] for t in losses["data"]],
-                ),
-            ],
-            # by epochs, the runs advance together through the data, not step for step
-            proportional=result["by"] == "epochs",
-        )
         return (
             figure,
-            losses,
+            losses_figure(result),
             readout(result),
-            f"Mini-batch size B = {runs[1]['batch_size']}",
-            frames,
-            frames["n"],
-            frames["n"],
+            f"Mini-batch size B = {result['runs'][1]['batch_size']}",
             "",
         )

@@ -11,6 +11,9 @@ from descentlab import landscapes
 from descentlab.lab import widgets as w
 from descentlab.lab.compute import bounds
 from descentlab.lab.compute import landscape as compute
+from descentlab.lab.compute.paths import check_speed
+from descentlab.lab.path_runs import POLL_FAST_MS, POLL_SLOW_MS, speed_control
+from descentlab.lab.runs import MANAGER, check_session_id, new_session_id
 
 ORDER = 1
 PATH = "/landscape"
@@ -21,8 +24,9 @@ contours (darker is lower). **Click** anywhere, or type a start, to put the weig
 The red arrow is the next step, `−lr · ∇f`: its length is `lr · |∇f|`, so it shrinks as the
 slope flattens and disappears near a minimum. **Step** moves the point once,
 `w ← w − lr · ∇f(w)`, with descentlab's `SGD` on the surface written as Tensor code; **Run**
-keeps stepping until `|∇f|` falls below the tolerance, and the plot below draws the loss at
-each step.
+keeps stepping, on the server at the chosen speed, until `|∇f|` falls below the tolerance
+(**Run** again pauses, **Step** takes one more), and the plot beside draws the loss at each
+step.
 
 The surface is a named one or any formula in `x` and `y` (`x**2 + 2*y**2`, `x*y + tanh(x)`...,
 with `+ - * / **` and exp, log, sqrt, abs, relu, sigmoid, tanh, max, min); the view widens to
@@ -32,13 +36,14 @@ you reach, and the saddle to see a point balanced on a ridge slide off sideways.
 """
 
 TRACE_PATH, TRACE_POINT = 2, 3  # indices in the figure's data
-RUN_STEPS = 2  # steps per timer tick while running (the tick is 100 ms)
+RUN = "landscape"  # the name of the page's run (lab.runs)
 ADDRESS = (
     w.Field("surface", "landscape-surface", kind="text"),
     w.Field("x", "landscape-x"),
     w.Field("y", "landscape-y"),
     w.Field("lr", "landscape-lr"),
     w.Field("tol", "landscape-tol"),
+    w.Field("speed", "landscape-speed"),
     w.Field("steps", "landscape-state", prop="data", pick="steps"),
 )
 DEFAULT = landscapes.get_surface("bowl")
@@ -74,9 +79,11 @@ def layout() -> Any:
                     w.control("Start y", w.number_input("landscape-y", DEFAULT.start[1])),
                     w.control("Learning rate", w.number_input("landscape-lr", DEFAULT.lr)),
                     w.control("Run stops at |∇f| <", w.number_input("landscape-tol", compute.TOL)),
+                    w.control("Speed", speed_control("landscape-speed", 20)),
                     w.button("landscape-step", "Step", primary=True),
                     w.button("landscape-run", "Run"),
                     w.button("landscape-reset", "Reset"),
+                    html.Span(id="landscape-run-state", className="lab-run-state"),
                 ],
                 className="lab-controls",
             ),
@@ -94,7 +101,9 @@ def layout() -> Any:
                 className="lab-row",
             ),
             dcc.Store(id="landscape-state", storage_type="memory"),
-            dcc.Interval(id="landscape-timer", interval=100, disabled=True),
+            dcc.Store(id="landscape-session", data=new_session_id()),
+            dcc.Store(id="landscape-seen", data=""),
+            dcc.Interval(id="landscape-poll", interval=POLL_SLOW_MS),
         ]
     )
 
@@ -197,6 +206,16 @@ def losses_figure(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def losses_patch(state: dict[str, Any]) -> Patch:
+    """The loss-per-step plot's curve (and its axis type) for :func:`losses_figure`'s figure."""
+    losses = state["losses"]
+    patched = Patch()
+    patched["data"][0]["x"] = list(range(len(losses)))
+    patched["data"][0]["y"] = losses
+    patched["layout"]["yaxis"]["type"] = "log" if all(v > 0 for v in losses) else "linear"
+    return patched
+
+
 def patch(state: dict[str, Any], lr: float) -> Patch:
     """Only what changes between steps: the path, the point and the arrow."""
     path, point = _path_traces(state)
@@ -261,6 +280,14 @@ def _steps(state: Any) -> int:
     return 0
 
 
+def _state_of(frame: Any, stored: Any) -> Any:
+    """The state to go on from: the run's (it is ahead of the page) or, with no run, the
+    page's store."""
+    if frame is not None and isinstance(frame.data, dict):
+        return frame.data["state"]
+    return stored
+
+
 def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output("landscape-graph", "figure"),
@@ -268,24 +295,25 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("landscape-state", "data"),
         Output("landscape-readout", "children"),
         Output("landscape-error", "children"),
-        Output("landscape-timer", "disabled", allow_duplicate=True),
         Output("landscape-run", "children", allow_duplicate=True),
         Output("landscape-x", "value"),
         Output("landscape-y", "value"),
         Output("landscape-lr", "value"),
+        Output("landscape-poll", "interval", allow_duplicate=True),
+        Output("landscape-seen", "data", allow_duplicate=True),
         Input("landscape-surface", "value"),
         Input("landscape-x", "value"),
         Input("landscape-y", "value"),
         Input("landscape-reset", "n_clicks"),
         Input("landscape-graph", "clickData"),
         Input("landscape-step", "n_clicks"),
-        Input("landscape-timer", "n_intervals"),
         State("landscape-state", "data"),
         State("landscape-lr", "value"),
         State("landscape-tol", "value"),
+        State("landscape-session", "data"),
         prevent_initial_call="initial_duplicate",
     )
-    def update(surface, x, y, _reset, click, _step, _tick, state, lr, tol):
+    def update(surface, x, y, _reset, click, _step, state, lr, tol, session):
         trigger = dash.ctx.triggered_id
         keep = dash.no_update
         try:
@@ -297,21 +325,18 @@ def register_callbacks(app: dash.Dash) -> None:
             elif trigger == "landscape-graph":
                 point = _click_point(click)
                 if point is None:
-                    return (keep,) * 10
+                    return (keep,) * 11
                 x, y = compute.check_start(point)
                 new_x, new_y, new_lr = x, y, keep
             else:
                 new_x = new_y = new_lr = keep
             lr = compute.check_lr(lr)
             tol = compute.check_tol(tol)
-            if trigger in (
-                None,
-                "landscape-surface",
-                "landscape-x",
-                "landscape-y",
-                "landscape-reset",
-                "landscape-graph",
-            ):
+            sid = check_session_id(session)
+            if trigger != "landscape-step":
+                # a new start (or the page opening): the run of the old one stops, and a new
+                # seen mark calls the poll again, so that Dash drops a poll answer in flight
+                MANAGER.stop(sid, RUN)
                 steps = _steps(state) if trigger is None else 0
                 view = compute.surface_view(surface, [x, y])
                 state = compute.start_state(surface, [x, y])
@@ -323,38 +348,105 @@ def register_callbacks(app: dash.Dash) -> None:
                     state,
                     readout(state, lr, tol),
                     "",
-                    True,
                     "Run",
                     new_x,
                     new_y,
                     new_lr,
+                    POLL_SLOW_MS,
+                    f"new:{new_session_id()}",
                 )
-            running = trigger == "landscape-timer"
-            state = compute.step_state(state, lr, RUN_STEPS if running else 1, tol=tol)
-            out = (patch(state, lr), losses_figure(state), state, readout(state, lr, tol), "")
-            if running and not state["status"]:
-                # a tick never touches the timer: a tick answered after Pause stays paused
-                return (*out, keep, keep, keep, keep, keep)
-            return (*out, True, "Run", keep, keep, keep)
+            frame = MANAGER.frame(sid, RUN)
+            body = MANAGER.body(sid, RUN)
+            if frame is not None and frame.alive and isinstance(body, compute.Descent):
+                # one step of the run (pausing it): its frame comes by the poll
+                if frame.state == "paused":
+                    MANAGER.edit(sid, RUN, lambda: body.retune(lr, tol))
+                MANAGER.step(sid, RUN)
+                return (*(keep,) * 4, "", "Run", keep, keep, keep, POLL_FAST_MS, keep)
+            state = compute.step_state(_state_of(frame, state), lr, 1, tol=tol)
+            MANAGER.stop(sid, RUN)  # a run that ended: the page's store goes on from here
+            out = (patch(state, lr), losses_patch(state), state, readout(state, lr, tol), "")
+            return (*out, "Run", keep, keep, keep, keep, keep)
         except ValueError as exc:
-            return keep, keep, keep, keep, str(exc), True, "Run", keep, keep, keep
+            return (*(keep,) * 4, str(exc), *(keep,) * 6)
 
-    # Run/Pause is its own callback: the timer re-triggers the one above every tick, and a
-    # newer call of a callback makes Dash drop the answer of the older one, Pause included.
     @app.callback(
-        Output("landscape-timer", "disabled"),
         Output("landscape-run", "children"),
         Output("landscape-error", "children", allow_duplicate=True),
+        Output("landscape-poll", "interval", allow_duplicate=True),
         Input("landscape-run", "n_clicks"),
-        State("landscape-timer", "disabled"),
+        Input("landscape-speed", "value"),
+        State("landscape-session", "data"),
+        State("landscape-state", "data"),
         State("landscape-lr", "value"),
+        State("landscape-tol", "value"),
         prevent_initial_call=True,
     )
-    def run_or_pause(_clicks, stopped, lr):
-        if stopped is False:
-            return True, "Run", dash.no_update
+    def run_or_pause(_clicks, speed, session, state, lr, tol):
+        """Run starts the server's run from the current state, or pauses or resumes it."""
+        keep = dash.no_update
         try:
-            compute.check_lr(lr)
+            sid = check_session_id(session)
+            delay = 1.0 / check_speed(speed)
+            frame = MANAGER.frame(sid, RUN)
+            body = MANAGER.body(sid, RUN)
+            mine = body if isinstance(body, compute.Descent) and frame is not None else None
+            if dash.ctx.triggered_id == "landscape-speed":
+                if mine is not None:
+                    mine.delay = delay  # read by the worker before its next pause
+                return keep, "", keep
+            if mine is not None and frame.state == "playing":
+                MANAGER.pause(sid, RUN)
+                return "Run", "", POLL_FAST_MS
+            lr, tol = compute.check_lr(lr), compute.check_tol(tol)
+            if mine is not None and frame.alive:
+                MANAGER.edit(sid, RUN, lambda: mine.retune(lr, tol))
+                mine.delay = delay
+                MANAGER.play(sid, RUN)
+            else:
+                run = compute.Descent(_state_of(frame, state), lr, tol, delay)
+                MANAGER.start(sid, RUN, run, max_steps=compute.MAX_PATH + 1)
+            return "Pause", "", POLL_FAST_MS
         except ValueError as exc:
-            return True, "Run", str(exc)
-        return False, "Pause", ""
+            return "Run", str(exc), keep
+
+    @app.callback(
+        Output("landscape-graph", "figure", allow_duplicate=True),
+        Output("landscape-losses", "figure", allow_duplicate=True),
+        Output("landscape-state", "data", allow_duplicate=True),
+        Output("landscape-readout", "children", allow_duplicate=True),
+        Output("landscape-run", "children", allow_duplicate=True),
+        Output("landscape-run-state", "children"),
+        Output("landscape-seen", "data"),
+        Output("landscape-poll", "interval"),
+        Input("landscape-poll", "n_intervals"),
+        Input("landscape-seen", "data"),
+        State("landscape-session", "data"),
+        prevent_initial_call=True,
+    )
+    def poll(_tick, seen, session):
+        """Draw the run's latest frame: path, point, arrow, loss per step and readout."""
+        keep = dash.no_update
+        try:
+            frame = MANAGER.frame(check_session_id(session), RUN)
+        except ValueError:
+            return (keep,) * 8
+        if frame is None or not isinstance(frame.data, dict):
+            return (keep,) * 8
+        data = frame.data
+        mark = f"{data['run']}:{frame.seq}:{frame.state}"
+        interval = POLL_FAST_MS if frame.working else POLL_SLOW_MS
+        if mark == seen:
+            return (*(keep,) * 7, interval)
+        state, lr = data["state"], data["lr"]
+        shown = frame.state + (f": {frame.message}" if frame.state == "failed" else "")
+        return (
+            patch(state, lr),
+            losses_patch(state),
+            state,
+            readout(state, lr, data["tol"]),
+            "Pause" if frame.state == "playing" else "Run",
+            shown,
+            mark,
+            interval,
+        )

@@ -11,6 +11,7 @@ from descentlab.lab import widgets as w
 from descentlab.lab.compute import learning_rate as compute
 from descentlab.lab.compute.numerical_gradient import loss_options
 from descentlab.lab.compute.surfaces import surface_options
+from descentlab.lab.path_runs import column, path_player, register_path_player
 
 ORDER = 4
 PATH = "/learning-rate"
@@ -26,8 +27,9 @@ A surface is only as forgiving as its steepest direction: in the ravine `x² + 1
 direction is ten times steeper, so the ravine starts to oscillate and diverge at a tenth of
 the learning rate that `w²` tolerates, while along `x` it still creeps. The 1-D verdict is the
 course's (004 §4.1): converged once the loss is under 0.01, slow above it, diverging when it
-grows; the 2-D one comes from `descentlab.landscapes.classify_run`. **Play** replays the
-steps; the table lists every one.
+grows; the 2-D one comes from `descentlab.landscapes.classify_run`. **Play** runs the
+steps again on the server, one at a time at the chosen speed (**Step** takes one, the slider
+shows any step already taken); the table lists every one.
 """
 
 LR_EXP_LOW, LR_EXP_HIGH = -3.0, 0.5
@@ -45,6 +47,7 @@ ADDRESS = (
     w.Field("steps", "learning-rate-steps"),
     w.Field("loss", "learning-rate-loss", kind="text"),
     w.Field("surface", "learning-rate-surface", kind="text"),
+    w.Field("speed", "learning-rate-speed"),
 )
 
 
@@ -92,7 +95,7 @@ def layout() -> Any:
                 className="lab-controls",
             ),
             html.Div(id="learning-rate-error"),
-            w.player("learning-rate"),
+            path_player("learning-rate", speed=5),
             html.Div(
                 [
                     html.Div(
@@ -261,9 +264,38 @@ def steps_table(one: dict[str, Any]) -> list[Any]:
     return [html.Thead(header), html.Tbody(rows)]
 
 
+SETTINGS = ("lr", "w0", "steps", "loss", "surface")
+
+
+def draw_frame(data: dict[str, Any]) -> tuple[Patch, Patch, Patch]:
+    """One frame of the animation (:class:`~descentlab.lab.compute.paths.PathRun`): both paths
+    and the loss per step up to the shown step."""
+    one, two, losses = Patch(), Patch(), Patch()
+    one["data"][1]["x"], one["data"][1]["y"] = column(data, 0, 0), column(data, 0, 1)
+    two["data"][2]["x"], two["data"][2]["y"] = column(data, 1, 0), column(data, 1, 1)
+    for i, loss in enumerate((column(data, 0, 1), column(data, 1, 2))):
+        known = data["meta"]["floors"][i]
+        floor = known if known is not None else min(loss, default=0.0) - 1e-12
+        losses["data"][i]["x"] = list(range(len(loss)))
+        losses["data"][i]["y"] = [v - floor for v in loss]
+    return one, two, losses
+
+
 def register_callbacks(app: dash.Dash) -> None:
     w.link_slider(app, "learning-rate-lr", LR_EXP_LOW, LR_EXP_HIGH, log=True)
-    w.register_player(app, "learning-rate")
+    inputs = [Input(f"learning-rate-{name}", "value") for name in SETTINGS]
+    register_path_player(
+        app,
+        "learning-rate",
+        "learning-rate",
+        inputs,
+        lambda lr, w0, steps, loss, surface: compute.path_spec(loss, surface, lr, steps, w0),
+        [
+            Output(f"learning-rate-{name}", "figure", allow_duplicate=True)
+            for name in ("path1d", "path2d", "losses")
+        ],
+        draw_frame,
+    )
 
     @app.callback(
         Output("learning-rate-path1d", "figure"),
@@ -272,22 +304,15 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("learning-rate-verdict1d", "children"),
         Output("learning-rate-verdict2d", "children"),
         Output("learning-rate-table", "children"),
-        Output("learning-rate-frames", "data"),
-        Output("learning-rate-frame", "max"),
-        Output("learning-rate-frame", "value"),
         Output("learning-rate-error", "children"),
-        Input("learning-rate-lr", "value"),
-        Input("learning-rate-w0", "value"),
-        Input("learning-rate-steps", "value"),
-        Input("learning-rate-loss", "value"),
-        Input("learning-rate-surface", "value"),
+        *inputs,
     )
     def update(lr, w0, steps, loss_name, surface_name):
         keep = dash.no_update
         try:
             result = compute.compare(loss_name, surface_name, lr, steps, w0)
         except ValueError as exc:
-            return (keep,) * 9 + (str(exc),)
+            return (keep,) * 6 + (str(exc),)
         one, two = result["one"], result["two"]
         if dash.ctx.triggered_id in ("learning-rate-lr", "learning-rate-steps"):
             # only the path moves on the surface: leave the contour where it is (the 1-D
@@ -296,29 +321,12 @@ def register_callbacks(app: dash.Dash) -> None:
             fig2["data"][2] = _path2d(two)
         else:
             fig2 = figure2d(two)
-        fig1 = figure1d(one)
-        losses = losses_figure(result)
-        frames = w.frames(
-            [
-                ("learning-rate-path1d", [1], [one["path"][:, 0]], [one["losses"]]),
-                ("learning-rate-path2d", [2], [two["path"][:, 0]], [two["path"][:, 1]]),
-                (
-                    "learning-rate-losses",
-                    [0, 1],
-                    [t["x"] for t in losses["data"]],
-                    [t["y"] for t in losses["data"]],
-                ),
-            ]
-        )
         return (
-            fig1,
+            figure1d(one),
             fig2,
-            losses,
+            losses_figure(result),
             verdict1d(one),
             verdict(two, "2-D"),
             steps_table(one),
-            frames,
-            frames["n"],
-            frames["n"],
             "",
         )

@@ -6,20 +6,22 @@ from typing import Any
 
 import dash
 import numpy as np
-from dash import ALL, Input, Output, State, dcc, html
+from dash import ALL, Input, Output, Patch, State, dcc, html
 
 from descentlab import landscapes, registry
 from descentlab.lab import widgets as w
 from descentlab.lab.compute import optimizers as compute
 from descentlab.lab.compute.surfaces import check_surface, fit_window
+from descentlab.lab.path_runs import column, path_player, register_path_player
 
 ORDER = 9
 PATH = "/optimizers"
 TITLE = "Optimiser race"
 EXPLANATION = """
 Seven optimisers from `descentlab.optim` start from the same point (type it, or click the
-contour) and take the same number of steps; **Play** replays the race. **SGD** follows the
-gradient. **Momentum** keeps a velocity: in the course's form a moving average,
+contour) and take the same number of steps; **Play** runs the race again on the server, step
+by step at the chosen speed (**Step** takes one, the slider shows any step already taken).
+**SGD** follows the gradient. **Momentum** keeps a velocity: in the course's form a moving average,
 `v ← βv + (1 − β)g` from `v = 0`, then `w ← w − lr·v` (that is `SGD(momentum=β,
 dampening=β)` with a zero buffer); in PyTorch's heavy-ball form `v ← βv + g`, whose steps are
 `1/(1 − β)` times longer for the same `lr`. It builds speed along a valley floor and damps
@@ -48,6 +50,7 @@ ADDRESS = (
         w.Field(key, "optimizers-query", prop="data", pick=key, kind=kind)
         for key, kind in ((k, "list" if k == "on" else "number") for k in compute.ADDRESS_KEYS)
     ],
+    w.Field("speed", "optimizers-speed"),
 )
 
 
@@ -135,7 +138,7 @@ def layout() -> Any:
                 className="lab-controls",
             ),
             html.Div(id="optimizers-error"),
-            w.player("optimizers"),
+            path_player("optimizers", speed=20),
             html.Div(
                 [
                     w.graph("optimizers-paths", height=420),
@@ -375,11 +378,50 @@ def _click_point(click: Any) -> list[Any] | None:
     return [points[0].get("x"), points[0].get("y")]
 
 
+def draw_frame(data: dict[str, Any]) -> tuple[Patch, Patch]:
+    """One frame of the race (:class:`~descentlab.lab.compute.paths.PathRun`): every path and
+    loss curve up to the shown step, as :func:`paths_figure` and :func:`losses_figure` draw
+    them."""
+    paths, losses = Patch(), Patch()
+    floor = data["meta"]["floor"]
+    for i in range(len(data["meta"]["names"])):
+        paths["data"][3 + i]["x"] = column(data, i, 0)
+        paths["data"][3 + i]["y"] = column(data, i, 1)
+        values = column(data, i, 2)
+        if floor is not None:
+            values = [max(v - floor, 1e-16) for v in values]
+        losses["data"][i]["x"] = list(range(len(values)))
+        losses["data"][i]["y"] = values
+    return paths, losses
+
+
+def _spec(surface, x, y, steps, form, on_values, values, on_id_list, id_list):
+    settings = _settings(on_values, on_id_list, values, id_list)
+    return compute.path_spec(surface, [x, y], steps, settings, form)
+
+
 def register_callbacks(app: dash.Dash) -> None:
     param_ids = {"type": "optimizers-param", "opt": ALL, "key": ALL}
     on_ids = {"type": "optimizers-on", "opt": ALL}
     w.link_slider(app, "optimizers-steps", STEPS_LOW, STEPS_HIGH)
-    w.register_player(app, "optimizers")
+    inputs = [
+        *[Input(f"optimizers-{name}", "value") for name in ("surface", "x", "y", "steps", "form")],
+        Input(on_ids, "value"),
+        Input(param_ids, "value"),
+    ]
+    register_path_player(
+        app,
+        "optimizers",
+        "race",
+        inputs,
+        _spec,
+        [
+            Output(f"optimizers-{graph}", "figure", allow_duplicate=True)
+            for graph in ("paths", "losses")
+        ],
+        draw_frame,
+        extra=[State(on_ids, "id"), State(param_ids, "id")],
+    )
 
     @app.callback(
         Output(param_ids, "value"),
@@ -430,17 +472,8 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("optimizers-summary", "children"),
         Output("optimizers-note", "children"),
         Output("optimizers-query", "data"),
-        Output("optimizers-frames", "data"),
-        Output("optimizers-frame", "max"),
-        Output("optimizers-frame", "value"),
         Output("optimizers-error", "children"),
-        Input("optimizers-surface", "value"),
-        Input("optimizers-x", "value"),
-        Input("optimizers-y", "value"),
-        Input("optimizers-steps", "value"),
-        Input("optimizers-form", "value"),
-        Input(on_ids, "value"),
-        Input(param_ids, "value"),
+        *inputs,
         State(on_ids, "id"),
         State(param_ids, "id"),
     )
@@ -451,37 +484,16 @@ def register_callbacks(app: dash.Dash) -> None:
             result = compute.race(surface, [x, y], steps, settings, form)
             checked = compute.check_settings(settings)
         except ValueError as exc:
-            return (keep,) * 8 + (str(exc),)
-        paths, losses = paths_figure(result), losses_figure(result)
-        names = list(result["runs"])
-        frames = w.frames(
-            [
-                (
-                    "optimizers-paths",
-                    [3 + i for i in range(len(names))],
-                    [result["runs"][n]["path"][:, 0] for n in names],
-                    [result["runs"][n]["path"][:, 1] for n in names],
-                ),
-                (
-                    "optimizers-losses",
-                    list(range(len(names))),
-                    [t["x"] for t in losses["data"]],
-                    [t["y"] for t in losses["data"]],
-                ),
-            ]
-        )
+            return (keep,) * 5 + (str(exc),)
         enabled = [i["opt"] for i, v in zip(on_id_list, on_values) if v]
         every = _settings([[i["opt"]] for i in on_id_list], on_id_list, values, id_list)
         query = compute.to_address(every, enabled, result["surface"])
         return (
-            paths,
-            losses,
+            paths_figure(result),
+            losses_figure(result),
             summary(result),
             compute.momentum_note(result, checked),
             query,
-            frames,
-            frames["n"],
-            frames["n"],
             "",
         )
 

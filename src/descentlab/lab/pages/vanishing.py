@@ -27,8 +27,10 @@ EXPLANATION = (
     "most 1/4, so a deep sigmoid network loses orders of magnitude of gradient: count the "
     "decades on the logarithmic axis. ReLU passes the gradient unchanged wherever it is "
     "active, and an initialisation scaled to the layer's width (He for ReLU, Xavier for tanh) "
-    "keeps each factor close to 1, so every layer receives a usable gradient. The bars are "
-    "the norm of dL/dW for each layer after one backward pass on a batch of spirals."
+    "keeps each factor close to 1, so every layer receives a usable gradient. Every "
+    "activation of the registry is offered: compare GELU, ELU or SiLU with the three classics, "
+    "or `linear`, whose deep network is still one linear map. The bars are the norm of "
+    "dL/dW for each layer after one backward pass on a batch of spirals."
 )
 
 
