@@ -253,6 +253,7 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         init, state_of = self._init_state, self.state.__getitem__
+        known = self.state._states.get  # ParamState's own table: no method call per parameter
         keys = self._update_options
         for group in self.param_groups:
             options = [group[k] for k in keys]
@@ -274,9 +275,11 @@ class Optimizer:
                         g = g + decay * w
                     else:
                         w *= shrink
-                state = state_of(p)
+                state = known(id(p))
                 if not state:
-                    init(w, state, group)
+                    state = state_of(p)
+                    if not state:
+                        init(w, state, group)
                 updated.append(p)
                 arrays.append(w)
                 grads.append(g)
