@@ -1,6 +1,6 @@
 """Where descentlab's training step spends its time: per op, forward and backward.
 
-Wraps every op's forward and backward (and the optimiser's per-parameter update) with a
+Wraps every op's forward and backward (and the optimiser's update of each parameter group) with a
 timer, runs the benchmark's descentlab step, and prints one row per (op, pass): time per
 step, calls per step and minor page faults per step. The default clock is this thread's
 CPU time: with ``--threads 1`` (BLAS on one thread, so every op runs on this thread) the
@@ -32,7 +32,7 @@ from descentlab.ops import (
     softmax,
     unary,
 )
-from descentlab.optim import sgd
+from descentlab.optim import adam, sgd
 
 OP_MODULES = (arithmetic, conv, matmul, pool, reduce, select, shape, softmax, unary)
 
@@ -78,7 +78,8 @@ def instrument(recorder: Recorder) -> None:
                 for method in ("forward", "backward"):
                     fn = recorder.timed((value.name, method), getattr(value, method))
                     setattr(value, method, staticmethod(fn))
-    sgd.SGD._update = recorder.timed(("sgd", "update"), sgd.SGD._update)
+    for name, cls in (("sgd", sgd.SGD), ("adam", adam.Adam)):
+        cls._update_group = recorder.timed((name, "update"), cls._update_group)
 
 
 def main() -> None:
