@@ -53,6 +53,11 @@ class Adam(Optimizer):
     Conventions: eps is added after the bias-corrected square root, as in the paper's
     algorithm and PyTorch (not inside the root, not to the uncorrected ``sqrt(v)``). OneCycleLR
     cycles ``betas[0]`` in place of momentum.
+
+    Speed: a group's parameters are updated together, one NumPy operation over all of them
+    (:mod:`descentlab.optim.flat`); ``opt.state[p]["exp_avg"]`` and the other buffers are
+    then views of one array per buffer, ordinary arrays of ``p``'s shape. A buffer replaced
+    in the state (or a loaded state dict) is taken as it is at the next step.
     """
 
     _rules = {
