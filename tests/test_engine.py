@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 
 import numpy as np
@@ -134,6 +135,36 @@ def test_no_grad_records_nothing():
             assert (x * 2).requires_grad
     assert dl.is_grad_enabled()
     assert not y.requires_grad and y.is_leaf
+
+
+def test_grad_mode_and_anomaly_mode_belong_to_the_thread():
+    seen = {}
+
+    def other_thread():
+        x = dl.tensor([1.0], requires_grad=True)
+        seen["records"] = (x * 2).requires_grad
+        seen["anomaly"] = dl.autograd_mode.is_anomaly_enabled()
+
+    with dl.no_grad(), dl.detect_anomaly():
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        worker.join()
+    assert seen == {"records": True, "anomaly": False}
+
+
+def test_backward_runs_each_op_after_every_op_that_used_its_output():
+    # Two branches of different lengths meet again, and an input is used after a later
+    # op: every op must have its whole gradient before its backward runs.
+    x = dl.tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True, dtype=np.float64)
+    a = x * 3
+    long = a.exp().sin().tanh()
+    b = a * x
+    out = (long + b + a).sum()
+    out.backward()
+    xt = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    at = xt * 3
+    (at.exp().sin().tanh() + at * xt + at).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
 
 
 def test_detach_cuts_the_graph():

@@ -229,6 +229,7 @@ def test_a_rebased_tensor_used_before_the_change_is_refused_not_misrouted():
     y.mul_(3)
     with pytest.raises(RuntimeError, match="clone"):
         (z.sum() + y.sum()).backward()
+    assert x.grad is None  # refused before any gradient reached the leaf
 
 
 def test_data_and_grad_share_memory_with_the_tensor():

@@ -930,3 +930,14 @@ def test_float32_stays_float32_in_train_and_eval(make, shape):
         y.sum().backward()
         assert y.dtype == np.float32 and x.grad.dtype == np.float32
         assert all(p.grad.dtype == np.float32 for p in module.parameters())
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.uint8])
+def test_cross_entropy_refuses_labels_outside_the_classes(dtype):
+    logits = dl.tensor(np.zeros((3, 4), dtype=np.float32))
+    dl.functional.cross_entropy(logits, dl.tensor(np.array([0, 3, 1], dtype=dtype)))  # fine
+    bad = [[0, 4, 1]] + ([[0, -1, 2]] if np.dtype(dtype).kind == "i" else [])
+    for labels in bad:
+        low, high = min(labels), max(labels)
+        with pytest.raises(ValueError, match=rf"in \[0, 3\], received values in \[{low}, {high}\]"):
+            dl.functional.cross_entropy(logits, dl.tensor(np.array(labels, dtype=dtype)))

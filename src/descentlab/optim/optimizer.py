@@ -119,7 +119,8 @@ class Optimizer:
       (default: nothing, for an update that creates its buffers itself);
     - ``_update(p, g, state, *options)``: the update of one parameter, where ``p`` is its
       ndarray (updated in place), ``g`` the gradient after the preamble (read only: another
-      tensor's ``.grad`` may alias it) and ``state`` its dict of named buffers.
+      tensor's ``.grad`` may alias it) and ``state`` its dict of named buffers; or
+      ``_update_group``, the same for all of a group's parameters at once.
 
     The preamble, the same for every optimiser (as in torch.optim), runs before ``_update``::
 
@@ -251,12 +252,16 @@ class Optimizer:
 
             with enable_grad():
                 loss = closure()
-        update, init, state_of = self._update, self._init_state, self.state.__getitem__
+        init, state_of = self._init_state, self.state.__getitem__
         keys = self._update_options
         for group in self.param_groups:
             options = [group[k] for k in keys]
             maximize, decay = group["maximize"], group["weight_decay"]
             shrink = 1 - group["lr"] * decay if group.get("decoupled_weight_decay") else None
+            updated: list[Tensor] = []
+            arrays: list[np.ndarray] = []
+            grads: list[np.ndarray] = []
+            states: list[dict[str, Any]] = []
             for p in group["params"]:
                 g = p._grad
                 if g is None:
@@ -272,9 +277,27 @@ class Optimizer:
                 state = state_of(p)
                 if not state:
                     init(w, state, group)
-                update(w, g, state, *options)
+                updated.append(p)
+                arrays.append(w)
+                grads.append(g)
+                states.append(state)
+            if updated:
+                self._update_group(group, arrays, grads, states, options)
+            for p in updated:
                 p._version += 1
         return loss
+
+    def _update_group(self, group: dict[str, Any], arrays: list[np.ndarray],
+                      grads: list[np.ndarray], states: list[dict[str, Any]],
+                      options: list[Any]) -> None:  # fmt: skip
+        """Update the group's parameters that have a gradient (their arrays, in order).
+
+        By default ``_update`` once per parameter; an optimiser may update them all at once
+        (Adam, over flat buffers: see :mod:`descentlab.optim.flat`).
+        """
+        update = self._update
+        for w, g, state in zip(arrays, grads, states):
+            update(w, g, state, *options)
 
     def _init_state(self, p: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         """Fill ``state``, empty, with the buffers ``p`` needs before its first update."""
