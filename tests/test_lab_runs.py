@@ -254,3 +254,24 @@ def test_wait_paces_a_playing_run_and_returns_at_once_on_pause(manager):
     manager.step(A, "paced")
     frame = manager.wait(A, "paced", lambda f: f.step == 2 and not f.working, 5.0)
     assert frame.data == {"count": 2}
+
+
+def test_a_fast_pace_builds_frames_no_more_often_than_the_frame_interval():
+    m = RunManager(frame_interval=0.05, idle_seconds=30)
+    try:
+
+        def body(control: Control) -> str:
+            for _ in range(300):
+                control.checkpoint()
+                control.publish(lambda: {"count": control.step})
+                control.wait(0.001)
+            return "done"
+
+        began = time.monotonic()
+        m.start(A, "fast", body)
+        frame = m.wait(A, "fast", lambda f: not f.alive, LONG)
+        elapsed = time.monotonic() - began
+        assert frame.data == {"count": 300}  # the last frame is exact
+        assert frame.seq <= elapsed / 0.05 + 3  # not one frame per step
+    finally:
+        m.shutdown()

@@ -95,3 +95,26 @@ def test_the_batch_page_compares_by_equal_steps_from_its_address(lab):
     lab.wait_text("#batch-size-run-state", r"^finished$")
     traces = lab.traces("batch-size-paths")
     assert [len(traces[i]["x"]) for i in (2, 5, 8)] == [31, 31, 31]  # all moved at every step
+
+
+def test_two_sessions_race_at_once_and_pausing_one_leaves_the_other_running(lab, lab_url):
+    from labkit import Lab
+
+    other_context = lab.page.context.browser.new_context()
+    other = Lab(other_context.new_page(), lab_url)
+    try:
+        for driver in (lab, other):
+            driver.open("/optimizers?speed=5&steps=500", ready="#optimizers-paths .js-plotly-plot")
+            driver.wait_text("#optimizers-frame-label", r"^step 500 of 500$")
+            driver.page.click("#optimizers-play")
+        for driver in (lab, other):
+            driver.wait_for(lambda d=driver: (_shown(d, "optimizers") or 0) >= 3)
+        lab.page.click("#optimizers-play")  # pause the first session only
+        lab.wait_text("#optimizers-run-state", r"^paused$")
+        paused = _shown(lab, "optimizers")
+        going = _shown(other, "optimizers")
+        other.wait_for(lambda: _shown(other, "optimizers") >= going + 3)
+        assert other.text("optimizers-run-state") == "playing"
+        assert _shown(lab, "optimizers") == paused
+    finally:
+        other_context.close()

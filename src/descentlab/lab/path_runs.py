@@ -218,19 +218,20 @@ def register_path_player(
         trigger = ctx.triggered_id
         try:
             sid = check_session_id(session)
-            if trigger == f"{prefix}-total":
-                last = total.get("total") if isinstance(total, dict) else None
-                if isinstance(last, bool) or not isinstance(last, int) or last < 0:
-                    return nothing
-                label = f"step {last} of {last}"
-                return (*(keep,) * n, last, last, label, "", "Play", "", POLL_SLOW_MS, "")
             if trigger == ids["frame"]:
                 return (*(keep,) * (n + 6), POLL_FAST_MS, _seek(sid, slider, speed, values))
         except (RunError, ValueError) as exc:
             return (*(keep,) * (n + 7), str(exc))
         frame = MANAGER.frame(sid, run)
         if frame is None or not isinstance(frame.data, dict):
-            return nothing
+            # no run: the scrubber spans the settings' whole run. Also on a plain tick, until
+            # it is done: Dash drops an answer when a newer call of this callback is made
+            last = total.get("total") if isinstance(total, dict) else None
+            mark = f"span:{total.get('key')}" if isinstance(total, dict) else ""
+            if isinstance(last, bool) or not isinstance(last, int) or last < 0 or mark == seen:
+                return nothing
+            label = f"step {last} of {last}"
+            return (*(keep,) * n, last, last, label, "", "Play", mark, POLL_SLOW_MS, "")
         data = frame.data
         mark = f"{data['run']}:{frame.seq}:{frame.state}"
         interval = POLL_FAST_MS if frame.working else POLL_SLOW_MS

@@ -170,9 +170,9 @@ class Control:
         self._run.offer(data, force)
 
     def wait(self, seconds: float) -> None:
-        """The pace of an animation: build the latest offered frame, then sleep up to
-        ``seconds`` while the run plays on, returning at once when it is paused, stepped,
-        stopped or replaced (so Pause and Step never wait for the pace)."""
+        """The pace of an animation: sleep up to ``seconds`` while the run plays on, building
+        the latest offered frame once it is due, and return at once when the run is paused,
+        stepped, stopped or replaced (so Pause and Step never wait for the pace)."""
         self._run.rest(seconds)
 
 
@@ -247,12 +247,16 @@ class _Run:
     def rest(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         with self.cond:
-            self._flush()
-            while self.state == "playing" and self.cancel_reason is None:
-                left = deadline - time.monotonic()
-                if left <= 0:
+            while True:
+                now = time.monotonic()
+                due = self.last_frame_at + self.frame_interval - now
+                if self.has_pending and due <= 0:
+                    self._flush()  # a frame offered too soon is built once it is due
+                left = deadline - now
+                if self.state != "playing" or self.cancel_reason is not None or left <= 0:
                     break
-                self.cond.wait(timeout=left)
+                wake = min(left, due) if self.has_pending and due > 0 else left
+                self.cond.wait(timeout=wake)
 
     # -------------------------------------------------------------- under self.cond only
     def _flush(self) -> None:
