@@ -266,7 +266,7 @@ class Tensor(TensorMethods):
         if gradient is None:
             if self._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            seed = np.ones_like(self._data)
+            seed = np.ones(self._data.shape, self._data.dtype)
         else:
             seed = np.array(_raw(gradient), dtype=self.dtype)
             if seed.shape != self.shape:

@@ -276,10 +276,10 @@ class Optimizer:
                     else:
                         w *= shrink
                 state = known(id(p))
-                if not state:
+                if state is None:
                     state = state_of(p)
-                    if not state:
-                        init(w, state, group)
+                if not state:
+                    init(w, state, group)
                 updated.append(p)
                 arrays.append(w)
                 grads.append(g)
