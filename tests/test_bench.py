@@ -243,7 +243,10 @@ def test_cli_states_its_time_and_reports_misses_without_failing(capsys):
     # Before any benchmark runs, one line says how long the run takes.
     stated = next(i for i, line in enumerate(lines) if "benchmark(s), about" in line)
     assert stated < next(i for i, line in enumerate(lines) if line.startswith("tiny_mlp:"))
-    assert "2 benchmark(s), about 0 s (0.1 s each, timed in this process), plus start-up" in out
+    assert (
+        "2 benchmark(s), about 2 s on a quiet machine: 0.1 s each timed in this process, "
+        "plus about 1 s each to build and warm up"
+    ) in out
     assert "finished in" in lines[-1]
     assert "left out" not in out and "has no run" not in out
 
