@@ -35,7 +35,10 @@ PAGES = [
 _MEASURE_JS = """
 () => {
   const main = document.querySelector('.lab-main');
-  const figure = main && main.querySelector('.js-plotly-plot, [id$="-graph"] canvas');
+  // the first graph of the column (not the first one Plotly happened to draw), once drawn
+  const first = main && main.querySelector('.dash-graph, [id$="-graph"] canvas');
+  const figure = first && (first.tagName === 'CANVAS' || first.querySelector('.main-svg'))
+    ? first : null;
   const texts = '.xtick text, .ytick text, .gtitle, .xtitle, .ytitle, .legendtext, '
     + '.annotation-text';
   const sizes = [...document.querySelectorAll('.lab-main .js-plotly-plot')]
