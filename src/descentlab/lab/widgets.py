@@ -18,6 +18,7 @@ import dash_cytoscape as cyto
 import numpy as np
 from dash import dcc, html
 
+from descentlab import landscapes
 from descentlab.lab.compute.circuit import Circuit, StageView, variable_paths
 from descentlab.lab.compute.circuit import fmt as circuit_fmt
 
@@ -96,6 +97,27 @@ def slider(
 
 def number_input(component_id: str, value: float, step: float | str = "any") -> dcc.Input:
     return dcc.Input(id=component_id, type="number", value=value, step=step, debounce=True)
+
+
+def surface_input(component_id: str, value: str, width: str = "16rem") -> html.Div:
+    """A text box for a surface, a name or a formula in x and y, suggesting the named ones
+    (``landscapes.SURFACES``) from a datalist ``<component_id>s``; Enter or leaving commits."""
+    return html.Div(
+        [
+            dcc.Input(
+                id=component_id,
+                type="text",
+                value=value,
+                list=f"{component_id}s",
+                debounce=True,
+                style={"width": width},
+            ),
+            html.Datalist(
+                id=f"{component_id}s",
+                children=[html.Option(value=name, label=name) for name in landscapes.SURFACES],
+            ),
+        ]
+    )
 
 
 def button(component_id: str, text: str, primary: bool = False) -> html.Button:

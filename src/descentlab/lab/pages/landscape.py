@@ -56,24 +56,7 @@ def layout() -> Any:
                 [
                     w.control(
                         "Surface (a name or a formula in x, y)",
-                        html.Div(
-                            [
-                                dcc.Input(
-                                    id="landscape-surface",
-                                    type="text",
-                                    value="bowl",
-                                    list="landscape-surfaces",
-                                    debounce=True,
-                                    style={"width": "16rem"},
-                                ),
-                                html.Datalist(
-                                    id="landscape-surfaces",
-                                    children=[
-                                        html.Option(value=s, label=s) for s in landscapes.SURFACES
-                                    ],
-                                ),
-                            ]
-                        ),
+                        w.surface_input("landscape-surface", "bowl", width="16rem"),
                     ),
                     w.control("Start x", w.number_input("landscape-x", DEFAULT.start[0])),
                     w.control("Start y", w.number_input("landscape-y", DEFAULT.start[1])),

@@ -100,24 +100,7 @@ def layout() -> Any:
                 [
                     w.control(
                         "Surface (a name or a formula in x, y)",
-                        html.Div(
-                            [
-                                dcc.Input(
-                                    id="optimizers-surface",
-                                    type="text",
-                                    value="ravine",
-                                    list="optimizers-surfaces",
-                                    debounce=True,
-                                    style={"width": "14rem"},
-                                ),
-                                html.Datalist(
-                                    id="optimizers-surfaces",
-                                    children=[
-                                        html.Option(value=s, label=s) for s in landscapes.SURFACES
-                                    ],
-                                ),
-                            ]
-                        ),
+                        w.surface_input("optimizers-surface", "ravine", width="14rem"),
                     ),
                     w.control("Start x", w.number_input("optimizers-x", DEFAULT.start[0])),
                     w.control("Start y", w.number_input("optimizers-y", DEFAULT.start[1])),
