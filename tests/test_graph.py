@@ -363,6 +363,11 @@ def test_nothing_is_evaluated_by_python(monkeypatch):
             parse(attack, x=1.0)
 
 
+# A hang guard, not a speed test: a parse takes milliseconds, the hangs it guards against
+# (a billion-digit integer, an exponential blow-up) take minutes; generous for a loaded CI.
+HANG = 10.0
+
+
 @pytest.mark.parametrize(
     ("expr", "message"),
     [
@@ -385,14 +390,14 @@ def test_bounds_reject_quickly(expr, message):
     with pytest.raises(ExpressionError) as info:
         parse(expr, x=1.0)
     assert str(info.value) == message
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < HANG
 
 
 def test_towers_of_powers_do_not_hang():
     start = time.perf_counter()
     f = parse("9 ** 9 ** 9 + x", x=1.0)  # float64 all the way: inf, not a billion-digit int
     assert f.item() == math.inf
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < HANG
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)
@@ -403,7 +408,7 @@ def test_any_printable_text_parses_or_fails_cleanly(text):
         parse(text, x=1.0, y=2.0, z=3.0)
     except ExpressionError as exc:
         assert "\n" not in str(exc)
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < HANG
 
 
 TOKENS = ["x", "y", "q", "(", ")", "+", "-", "*", "/", "**", ",", " ", "1", "2.5", "1e3"]
@@ -420,7 +425,7 @@ def test_near_grammatical_text_parses_or_fails_cleanly(text):
         assert "\n" not in str(exc)
     else:
         assert f.output.shape == ()
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < HANG
 
 
 # ---------------------------------------------------------------- trace
